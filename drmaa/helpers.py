@@ -1,0 +1,438 @@
+"""The glue between Python values and libdrmaa's C calls.
+
+This is the only place where ``str`` meets ``bytes`` and where status codes
+become exceptions. Public objects live in :mod:`drmaa.session`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import re
+import time
+from collections.abc import Iterable, Mapping
+from ctypes import c_char_p, create_string_buffer
+from typing import TYPE_CHECKING, Any, Callable, Generic, Optional, TypeVar, Union, overload
+
+from drmaa import wrappers
+from drmaa.const import (
+    ATTR_BUFFER,
+    ERROR_STRING_BUFFER,
+    NO_MORE_ELEMENTS,
+    TIMEOUT_NO_WAIT,
+    TIMEOUT_WAIT_FOREVER,
+)
+from drmaa.errors import (
+    DrmaaException,
+    ExitTimeoutException,
+    error_class,
+)
+
+if TYPE_CHECKING:
+    from ctypes import Array, c_char
+
+__all__ = [
+    "ENCODING",
+    "Attribute",
+    "BoolAttribute",
+    "DictAttribute",
+    "TimeLimitAttribute",
+    "VectorAttribute",
+    "call",
+    "job_id_list",
+    "make_error",
+    "read_attr_names",
+    "read_attr_values",
+    "read_job_ids",
+    "read_string",
+    "sliced_wait",
+    "string_array",
+    "string_buffer",
+    "to_bytes",
+    "to_str",
+]
+
+#: The one text codec, used both ways. ``surrogateescape`` lets bytes that
+#: are not UTF-8 (file names, say) travel through ``str`` and back unchanged.
+ENCODING = "utf-8"
+_ERRORS = "surrogateescape"
+
+#: Largest value read from an opaque list element. Linux caps one argument or
+#: environment string at 128 KiB (MAX_ARG_STRLEN), so no job value is longer.
+LIST_VALUE_BUFFER = 128 * 1024
+
+#: Longest a single blocking C call of wait/synchronize may last, in seconds,
+#: so that Python regains control (Ctrl-C) at least this often.
+WAIT_SLICE = 1
+
+_POLL_INTERVAL = 0.05
+
+
+# --- text ---------------------------------------------------------------
+
+
+def to_bytes(value: Any, what: str = "value") -> bytes:
+    """Encode *value* for C: ``str`` in UTF-8, ``bytes`` as is, numbers as decimal text.
+
+    :param what: names the attribute or argument in error messages.
+    :raises TypeError: for any other type (``None`` included).
+    :raises ValueError: if the value holds a NUL byte (C would cut it there)
+        or cannot be encoded.
+    """
+    if isinstance(value, bytes):
+        data = value
+    elif isinstance(value, str):
+        try:
+            data = value.encode(ENCODING, _ERRORS)
+        except UnicodeEncodeError as exc:
+            raise ValueError(f"{what}: cannot encode {value[exc.start : exc.end]!r} as {ENCODING}") from None
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        data = str(value).encode("ascii")
+    else:
+        raise TypeError(f"{what}: expected str, bytes or a number, got {type(value).__name__}")
+    if b"\0" in data:
+        raise ValueError(f"{what}: contains a NUL byte, which C would silently cut there")
+    return data
+
+
+def to_str(data: bytes) -> str:
+    """Decode bytes from C with the package's codec."""
+    return data.decode(ENCODING, _ERRORS)
+
+
+def string_buffer(size: int) -> Array[c_char]:
+    """Return a zeroed buffer for *size* characters.
+
+    libdrmaa (Grid Engine) writes ``size`` characters and then a NUL one past
+    them, so the buffer has one spare byte; pass *size* as its length.
+    """
+    return create_string_buffer(size + 1)
+
+
+def string_array(items: Iterable[bytes]) -> Any:
+    """Return a NULL-terminated ``const char *[]`` holding *items*."""
+    values = list(items)
+    return (c_char_p * (len(values) + 1))(*values, None)
+
+
+def job_id_list(job_ids: Any, what: str = "jobIds") -> list[bytes]:
+    """Encode a list of job ids; a lone ``str``/``bytes`` is one id, not characters."""
+    if isinstance(job_ids, (str, bytes)):
+        return [to_bytes(job_ids, what)]
+    try:
+        items = list(job_ids)
+    except TypeError:
+        raise TypeError(f"{what}: expected a list of job ids, got {type(job_ids).__name__}") from None
+    return [to_bytes(item, f"{what}[{index}]") for index, item in enumerate(items)]
+
+
+# --- calls and errors ----------------------------------------------------
+
+
+def make_error(code: int, diagnosis: bytes) -> DrmaaException:
+    """Build the exception for a non-zero DRMAA status *code*.
+
+    An empty diagnosis (Grid Engine leaves it empty for some errors) is
+    replaced by ``drmaa_strerror(code)``.
+    """
+    text = diagnosis.decode(ENCODING, "replace").strip()
+    if not text:
+        standard = wrappers.lib.drmaa_strerror(code)
+        text = standard.decode(ENCODING, "replace") if standard else f"unknown DRMAA error code {code}"
+    exc = error_class(code)(f"code {code}: {text}")
+    exc.code = code
+    exc.diagnosis = text
+    return exc
+
+
+def call(name: str, *args: Any) -> None:
+    """Call the C function *name* with *args* and a fresh diagnosis buffer.
+
+    Each call has a buffer of its own, so concurrent calls in other threads
+    never see each other's messages.
+
+    :raises DrmaaException: the subclass registered for a non-zero status.
+    """
+    diagnosis = create_string_buffer(ERROR_STRING_BUFFER + 1)
+    code = getattr(wrappers.lib, name)(*args, diagnosis, ERROR_STRING_BUFFER)
+    if code:
+        raise make_error(code, diagnosis.value)
+
+
+def read_string(name: str, size: int, *args: Any) -> str:
+    """Call ``name(char *out, size_t size, args..., err...)`` and decode *out*."""
+    out = string_buffer(size)
+    call(name, out, size, *args)
+    return to_str(out.value)
+
+
+# --- opaque lists ------------------------------------------------------------
+
+
+def _read_list(handle: Any, next_name: str, release_name: str, size: int) -> list[str]:
+    """Copy every element of an opaque list, then release it, even on error."""
+    if not handle.value:  # the library gave no list: there is nothing to release
+        return []
+    try:
+        get_next = getattr(wrappers.lib, next_name)
+        out = string_buffer(size)
+        items: list[str] = []
+        while True:
+            code = get_next(handle, out, size)
+            if code == NO_MORE_ELEMENTS:
+                return items
+            if code:
+                raise make_error(code, b"")
+            value = out.value
+            if len(value) >= size:
+                raise DrmaaException(f"a value of more than {size} bytes was cut by the library")
+            items.append(to_str(value))
+    finally:
+        getattr(wrappers.lib, release_name)(handle)
+
+
+def read_attr_names(handle: wrappers.AttrNamesHandle) -> list[str]:
+    """Read and release a ``drmaa_attr_names_t`` list."""
+    return _read_list(handle, "drmaa_get_next_attr_name", "drmaa_release_attr_names", ATTR_BUFFER)
+
+
+def read_attr_values(handle: wrappers.AttrValuesHandle) -> list[str]:
+    """Read and release a ``drmaa_attr_values_t`` list."""
+    return _read_list(handle, "drmaa_get_next_attr_value", "drmaa_release_attr_values", LIST_VALUE_BUFFER)
+
+
+def read_job_ids(handle: wrappers.JobIdsHandle) -> list[str]:
+    """Read and release a ``drmaa_job_ids_t`` list."""
+    return _read_list(handle, "drmaa_get_next_job_id", "drmaa_release_job_ids", ATTR_BUFFER)
+
+
+# --- waiting -----------------------------------------------------------------
+
+T = TypeVar("T")
+
+
+def check_timeout(timeout: Any) -> float:
+    """Validate a timeout in seconds: a number >= 0 or ``TIMEOUT_WAIT_FOREVER``.
+
+    :returns: the timeout as a float, ``math.inf`` for "forever".
+    """
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        raise TypeError(f"timeout: expected seconds as int or float, got {type(timeout).__name__}")
+    if timeout == TIMEOUT_WAIT_FOREVER or timeout == math.inf:
+        return math.inf
+    if math.isnan(timeout) or timeout < 0:
+        raise ValueError(f"timeout: expected seconds >= 0 or TIMEOUT_WAIT_FOREVER (-1), got {timeout!r}")
+    return float(timeout)
+
+
+def sliced_wait(attempt: Callable[[int], T], timeout: Any) -> T:
+    """Run a blocking DRMAA wait in slices of at most :data:`WAIT_SLICE` seconds.
+
+    *attempt* is called with a whole number of seconds and raises
+    :exc:`ExitTimeoutException` when that time passes. Between slices Python
+    runs its signal handlers, so Ctrl-C interrupts a long wait; the job is
+    not touched by the interruption. A fraction of a second left over is
+    waited for by polling with ``TIMEOUT_NO_WAIT``.
+    """
+    seconds = check_timeout(timeout)
+    if seconds == 0:
+        return attempt(TIMEOUT_NO_WAIT)
+    if seconds == math.inf:
+        while True:
+            try:
+                return attempt(WAIT_SLICE)
+            except ExitTimeoutException:
+                pass
+    deadline = time.monotonic() + seconds
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return attempt(TIMEOUT_NO_WAIT)  # last look; times out with the library's message
+        try:
+            if remaining >= 1:
+                return attempt(min(WAIT_SLICE, int(remaining)))
+            return attempt(TIMEOUT_NO_WAIT)
+        except ExitTimeoutException:
+            if remaining < 1:
+                time.sleep(min(_POLL_INTERVAL, remaining))
+
+
+# --- job template attributes ---------------------------------------------------
+
+V = TypeVar("V")
+
+
+class Attribute(Generic[V]):
+    """A scalar job template attribute (``drmaa_set_attribute``/``drmaa_get_attribute``).
+
+    Read on the class, the descriptor returns itself and never calls C.
+    """
+
+    def __init__(self, name: bytes, doc: str = "") -> None:
+        self.name = name
+        self.__doc__ = doc
+
+    def __set_name__(self, owner: type, attr: str) -> None:
+        self.attr = attr
+
+    @overload
+    def __get__(self, instance: None, owner: Optional[type] = None) -> Attribute[V]: ...
+
+    @overload
+    def __get__(self, instance: Any, owner: Optional[type] = None) -> V: ...
+
+    def __get__(self, instance: Any, owner: Optional[type] = None) -> Union[V, Attribute[V]]:
+        if instance is None:
+            return self
+        value: V = self.decode(self.get_raw(instance))
+        return value
+
+    def __set__(self, instance: Any, value: V) -> None:
+        self.set_raw(instance, self.encode(value))
+
+    # conversions, overridden by subclasses
+    def encode(self, value: Any) -> bytes:
+        return to_bytes(value, self.attr)
+
+    def decode(self, raw: bytes) -> Any:
+        return to_str(raw)
+
+    # C access
+    def set_raw(self, instance: Any, raw: bytes) -> None:
+        with instance._lock:
+            call("drmaa_set_attribute", instance._handle(), self.name, raw)
+
+    def get_raw(self, instance: Any) -> bytes:
+        size = ATTR_BUFFER
+        with instance._lock:
+            handle = instance._handle()
+            while True:
+                out = string_buffer(size)
+                call("drmaa_get_attribute", handle, self.name, out, size)
+                value = out.value
+                # A value that fills the buffer may have been cut: ask again with more room.
+                if len(value) < size:
+                    return value
+                size *= 4
+
+
+class BoolAttribute(Attribute[bool]):
+    """A boolean attribute written as a pair of words (``'y'``/``'n'``, ``'1'``/``'0'``)."""
+
+    _TRUE = frozenset({"y", "yes", "1", "true"})
+    _FALSE = frozenset({"n", "no", "0", "false"})
+
+    def __init__(self, name: bytes, true: bytes, false: bytes, doc: str = "") -> None:
+        super().__init__(name, doc)
+        self.true = true
+        self.false = false
+
+    def encode(self, value: Any) -> bytes:
+        if isinstance(value, (str, bytes)):
+            word = (value.decode(ENCODING, "replace") if isinstance(value, bytes) else value).strip().lower()
+            if word in self._TRUE:
+                return self.true
+            if word in self._FALSE:
+                return self.false
+            raise ValueError(f"{self.attr}: expected a bool, got {value!r}")
+        if isinstance(value, (bool, int)):
+            return self.true if value else self.false
+        raise TypeError(f"{self.attr}: expected a bool, got {type(value).__name__}")
+
+    def decode(self, raw: bytes) -> Any:
+        word = to_str(raw).strip().lower()
+        if word in self._TRUE:
+            return True
+        if word in self._FALSE:
+            return False
+        return to_str(raw)
+
+
+_TIME_LIMIT = re.compile(r"^(?:(?:(\d+):)?(\d+):)?(\d+)$")
+
+
+class TimeLimitAttribute(Attribute[Union[int, str]]):
+    """A time limit: int seconds, a :class:`datetime.timedelta` or ``'[[h:]m:]s'`` text.
+
+    Numbers are sent as ``H:MM:SS``, which Grid Engine and slurm-drmaa both
+    accept; a limit read back in that form is returned as int seconds.
+    """
+
+    def encode(self, value: Any) -> bytes:
+        if isinstance(value, datetime.timedelta):
+            value = value.total_seconds()
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if value < 0 or not math.isfinite(value):
+                raise ValueError(f"{self.attr}: expected seconds >= 0, got {value!r}")
+            seconds = math.ceil(value)
+            hours, rest = divmod(seconds, 3600)
+            return f"{hours}:{rest // 60:02d}:{rest % 60:02d}".encode("ascii")
+        return to_bytes(value, self.attr)
+
+    def decode(self, raw: bytes) -> Any:
+        text = to_str(raw)
+        match = _TIME_LIMIT.match(text.strip())
+        if not match:
+            return text
+        hours, minutes, seconds = (int(group) if group else 0 for group in match.groups())
+        return hours * 3600 + minutes * 60 + seconds
+
+
+class VectorAttribute(Attribute[list[str]]):
+    """A vector attribute (``drmaa_set_vector_attribute``), as a list of ``str``.
+
+    Items are converted with ``str()``; a lone ``str`` or ``bytes`` is one item.
+    """
+
+    def encode_items(self, value: Any) -> list[bytes]:
+        if isinstance(value, (str, bytes)):
+            return [to_bytes(value, self.attr)]
+        try:
+            items = list(value)
+        except TypeError:
+            raise TypeError(f"{self.attr}: expected a list, got {type(value).__name__}") from None
+        return [
+            to_bytes(item if isinstance(item, (str, bytes)) else str(item), f"{self.attr}[{index}]")
+            for index, item in enumerate(items)
+        ]
+
+    def __set__(self, instance: Any, value: Any) -> None:
+        array = string_array(self.encode_items(value))
+        with instance._lock:
+            call("drmaa_set_vector_attribute", instance._handle(), self.name, array)
+
+    def read_values(self, instance: Any) -> list[str]:
+        handle = wrappers.AttrValuesHandle()
+        with instance._lock:
+            call("drmaa_get_vector_attribute", instance._handle(), self.name, handle)
+        return read_attr_values(handle)
+
+    def __get__(self, instance: Any, owner: Optional[type] = None) -> Any:
+        if instance is None:
+            return self
+        return self.read_values(instance)
+
+
+class DictAttribute(VectorAttribute):
+    """The job environment: a mapping sent as ``"name=value"`` strings.
+
+    Read back, each string is split at its first ``=``.
+    """
+
+    def encode_items(self, value: Any) -> list[bytes]:
+        if not isinstance(value, Mapping):
+            raise TypeError(f"{self.attr}: expected a mapping of names to values, got {type(value).__name__}")
+        items = []
+        for key, item in value.items():
+            name = to_bytes(key, f"{self.attr} name")
+            if not name or b"=" in name:
+                raise ValueError(f"{self.attr}: variable name {key!r} must be non-empty and hold no '='")
+            text = item if isinstance(item, (str, bytes)) else str(item)
+            items.append(name + b"=" + to_bytes(text, f"{self.attr}[{key!r}]"))
+        return items
+
+    def __get__(self, instance: Any, owner: Optional[type] = None) -> Any:
+        if instance is None:
+            return self
+        pairs = (item.partition("=") for item in self.read_values(instance))
+        return {name: value for name, _, value in pairs}

@@ -1,0 +1,551 @@
+"""The public DRMAA objects: :class:`Session`, :class:`JobTemplate`, :class:`JobInfo`.
+
+Declarations of C functions and text encoding do not belong here: they live
+in :mod:`drmaa.wrappers` and :mod:`drmaa.helpers`.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Iterator, Sequence
+from ctypes import c_int, c_uint
+from types import TracebackType
+from typing import Any, NamedTuple, Optional, Union
+
+from drmaa import helpers, wrappers
+from drmaa.const import (
+    BLOCK_EMAIL,
+    CONTACT_BUFFER,
+    DEADLINE_TIME,
+    DRM_SYSTEM_BUFFER,
+    DRMAA_IMPLEMENTATION_BUFFER,
+    DURATION_HLIMIT,
+    DURATION_SLIMIT,
+    ERROR_PATH,
+    INPUT_PATH,
+    JOB_CATEGORY,
+    JOB_IDS_SESSION_ALL,
+    JOB_IDS_SESSION_ANY,
+    JOB_NAME,
+    JOBNAME_BUFFER,
+    JOIN_FILES,
+    JS_STATE,
+    NATIVE_SPECIFICATION,
+    OUTPUT_PATH,
+    PLACEHOLDER_HD,
+    PLACEHOLDER_INCR,
+    PLACEHOLDER_WD,
+    REMOTE_COMMAND,
+    SIGNAL_BUFFER,
+    START_TIME,
+    TIMEOUT_NO_WAIT,
+    TIMEOUT_WAIT_FOREVER,
+    TRANSFER_FILES,
+    V_ARGV,
+    V_EMAIL,
+    V_ENV,
+    WCT_HLIMIT,
+    WCT_SLIMIT,
+    WD,
+    job_state,
+    string_to_control_action,
+)
+from drmaa.errors import InvalidJobTemplateException, NoResourceUsageException
+from drmaa.helpers import Attribute, BoolAttribute, DictAttribute, TimeLimitAttribute, VectorAttribute
+
+__all__ = ["JobInfo", "JobTemplate", "Session", "Version"]
+
+
+class JobInfo(NamedTuple):
+    """How a job ended, as returned by :meth:`Session.wait`."""
+
+    #: The job's id (the real id when waiting for ``JOB_IDS_SESSION_ANY``).
+    jobId: str
+    #: True if the job exited normally (then :attr:`exitStatus` is its status).
+    hasExited: bool
+    #: True if the job was ended by a signal (then :attr:`terminatedSignal` names it).
+    hasSignal: bool
+    #: The signal's name, such as ``'SIGTERM'``, or ``''``.
+    terminatedSignal: str
+    #: True if the job dumped core on its signal.
+    hasCoreDump: bool
+    #: True if the job ended before it ran, or was killed by the DRM.
+    wasAborted: bool
+    #: The exit status, when :attr:`hasExited`; 0 otherwise.
+    exitStatus: int
+    #: Resource usage reported by the DRM, name to value text.
+    resourceUsage: dict[str, str]
+
+
+class Version:
+    """The DRMAA version implemented by the library: ``.major`` and ``.minor``.
+
+    It compares equal to the tuple ``(major, minor)`` and unpacks as a pair,
+    and ``'%s' % version`` gives ``'1.0'``.
+
+    .. versionchanged:: 0.7.10
+       No longer a tuple, so ``'Version %s' % s.version`` works.
+    """
+
+    __slots__ = ("major", "minor")
+
+    def __init__(self, major: int, minor: int) -> None:
+        self.major = major
+        self.minor = minor
+
+    def _pair(self) -> tuple[int, int]:
+        return (self.major, self.minor)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._pair())
+
+    def __len__(self) -> int:
+        return 2
+
+    def __getitem__(self, index: int) -> int:
+        return self._pair()[index]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Version):
+            return self._pair() == other._pair()
+        if isinstance(other, tuple):
+            return self._pair() == other
+        return NotImplemented
+
+    def __lt__(self, other: Union[Version, tuple[int, int]]) -> bool:
+        return self._pair() < tuple(other)
+
+    def __hash__(self) -> int:
+        return hash(self._pair())
+
+    def __str__(self) -> str:
+        return f"{self.major}.{self.minor}"
+
+    def __repr__(self) -> str:
+        return f"Version(major={self.major}, minor={self.minor})"
+
+
+def _free_template(handle: wrappers.JobTemplateHandle) -> None:
+    """Finalizer of a job template that was never deleted."""
+    try:
+        helpers.call("drmaa_delete_job_template", handle)
+    except Exception:  # noqa: BLE001 - a finalizer must not raise (session may be gone)
+        pass
+
+
+class JobTemplate:
+    """A job template: the description of a job to submit.
+
+    Create it with :meth:`Session.createJobTemplate` (or ``JobTemplate()``
+    inside an active session), set its attributes, pass it to
+    :meth:`Session.runJob`, and :meth:`delete` it. Keyword arguments set
+    attributes by name; names that are not DRMAA attributes are kept as
+    plain Python attributes. Used as a context manager, the template is
+    deleted on exit.
+
+    Wraps ``drmaa_allocate_job_template()``.
+
+    :raises NoActiveSessionException: without an active session.
+
+    .. versionchanged:: 0.7.10
+       :meth:`delete` may be called twice; use after delete raises
+       :exc:`InvalidJobTemplateException`; a template that is garbage
+       collected without :meth:`delete` is freed.
+    """
+
+    #: Placeholder for the user's home directory, for path attributes.
+    HOME_DIRECTORY = PLACEHOLDER_HD.decode()
+    #: Placeholder for the job's working directory, for path attributes.
+    WORKING_DIRECTORY = PLACEHOLDER_WD.decode()
+    #: Placeholder for the task index of a bulk job, for path attributes.
+    PARAMETRIC_INDEX = PLACEHOLDER_INCR.decode()
+
+    remoteCommand: Attribute[str] = Attribute(REMOTE_COMMAND, "The command to run (``drmaa_remote_command``).")
+    args: VectorAttribute = VectorAttribute(V_ARGV, "Arguments of the command, a list (``drmaa_v_argv``).")
+    jobSubmissionState: Attribute[str] = Attribute(
+        JS_STATE,
+        "``'drmaa_active'`` or ``'drmaa_hold'`` (``drmaa_js_state``); see :class:`JobSubmissionState`.",
+    )
+    jobEnvironment: DictAttribute = DictAttribute(
+        V_ENV, "Environment variables of the job, a mapping (``drmaa_v_env``)."
+    )
+    workingDirectory: Attribute[str] = Attribute(WD, "The job's working directory (``drmaa_wd``).")
+    jobCategory: Attribute[str] = Attribute(JOB_CATEGORY, "An opaque job category (``drmaa_job_category``).")
+    nativeSpecification: Attribute[str] = Attribute(
+        NATIVE_SPECIFICATION, "Options in the DRM's own syntax (``drmaa_native_specification``)."
+    )
+    email: VectorAttribute = VectorAttribute(V_EMAIL, "E-mail addresses to notify, a list (``drmaa_v_email``).")
+    blockEmail: BoolAttribute = BoolAttribute(
+        BLOCK_EMAIL, b"1", b"0", "True to send no e-mail (``drmaa_block_email``, ``'1'``/``'0'``)."
+    )
+    startTime: Attribute[str] = Attribute(
+        START_TIME, "Earliest start, ``[[[[CC]YY/]MM/]DD] hh:mm[:ss] [{-|+}UU:uu]`` (``drmaa_start_time``)."
+    )
+    jobName: Attribute[str] = Attribute(JOB_NAME, "The job's name (``drmaa_job_name``).")
+    inputPath: Attribute[str] = Attribute(INPUT_PATH, "Standard input, ``[hostname]:path`` (``drmaa_input_path``).")
+    outputPath: Attribute[str] = Attribute(OUTPUT_PATH, "Standard output, ``[hostname]:path`` (``drmaa_output_path``).")
+    errorPath: Attribute[str] = Attribute(ERROR_PATH, "Standard error, ``[hostname]:path`` (``drmaa_error_path``).")
+    joinFiles: BoolAttribute = BoolAttribute(
+        JOIN_FILES,
+        b"y",
+        b"n",
+        "True to merge standard error into output (``drmaa_join_files``, ``'y'``/``'n'``).",
+    )
+    transferFiles: Attribute[str] = Attribute(
+        TRANSFER_FILES, "Which of ``i``, ``o``, ``e`` files to transfer (``drmaa_transfer_files``)."
+    )
+    deadlineTime: Attribute[str] = Attribute(
+        DEADLINE_TIME, "Deadline, in the ``startTime`` format (``drmaa_deadline_time``)."
+    )
+    hardWallclockTimeLimit: TimeLimitAttribute = TimeLimitAttribute(
+        WCT_HLIMIT, "Hard wall-clock limit: int seconds, timedelta or ``'[[h:]m:]s'`` (``drmaa_wct_hlimit``)."
+    )
+    softWallclockTimeLimit: TimeLimitAttribute = TimeLimitAttribute(
+        WCT_SLIMIT, "Soft wall-clock limit, as :attr:`hardWallclockTimeLimit` (``drmaa_wct_slimit``)."
+    )
+    hardRunDurationLimit: TimeLimitAttribute = TimeLimitAttribute(
+        DURATION_HLIMIT, "Hard run-time limit, as :attr:`hardWallclockTimeLimit` (``drmaa_duration_hlimit``)."
+    )
+    softRunDurationLimit: TimeLimitAttribute = TimeLimitAttribute(
+        DURATION_SLIMIT, "Soft run-time limit, as :attr:`hardWallclockTimeLimit` (``drmaa_duration_slimit``)."
+    )
+
+    def __init__(self, **kwargs: Any) -> None:
+        self._lock = threading.Lock()
+        handle = wrappers.JobTemplateHandle()
+        helpers.call("drmaa_allocate_job_template", handle)
+        self._jt: Optional[wrappers.JobTemplateHandle] = handle
+        self._finalizer = weakref.finalize(self, _free_template, handle)
+        try:
+            for name, value in kwargs.items():
+                setattr(self, name, value)
+        except BaseException:
+            self.delete()
+            raise
+
+    def _handle(self) -> wrappers.JobTemplateHandle:
+        """The C handle; the caller holds ``self._lock``."""
+        if self._jt is None:
+            raise InvalidJobTemplateException("the job template was deleted")
+        return self._jt
+
+    @property
+    def attributeNames(self) -> list[str]:
+        """Names of the scalar attributes the library supports.
+
+        Wraps ``drmaa_get_attribute_names()``.
+        """
+        handle = wrappers.AttrNamesHandle()
+        helpers.call("drmaa_get_attribute_names", handle)
+        return helpers.read_attr_names(handle)
+
+    def delete(self) -> None:
+        """Free the template in the library. Calling it again does nothing.
+
+        Wraps ``drmaa_delete_job_template()``.
+        """
+        with self._lock:
+            handle, self._jt = self._jt, None
+            if handle is None:
+                return
+            self._finalizer.detach()
+            helpers.call("drmaa_delete_job_template", handle)
+
+    def __enter__(self) -> JobTemplate:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        if exc_type is None:
+            self.delete()
+            return
+        try:
+            self.delete()
+        except Exception:  # noqa: BLE001 - never mask the exception of the with-body
+            pass
+
+
+class _LibraryString:
+    """A session property read from the library, on the class or an instance."""
+
+    def __init__(self, function: str, size: int, doc: str) -> None:
+        self.function = function
+        self.size = size
+        self.__doc__ = doc
+
+    def __get__(self, instance: Any, owner: Optional[type] = None) -> str:
+        return helpers.read_string(self.function, self.size)
+
+
+class _LibraryVersion:
+    """``Session.version``, readable on the class or an instance."""
+
+    __doc__ = """The DRMAA version of the library, a :class:`Version` (``(1, 0)`` for DRMAA 1.0).
+
+    Wraps ``drmaa_version()``."""
+
+    def __get__(self, instance: Any, owner: Optional[type] = None) -> Version:
+        major, minor = c_uint(), c_uint()
+        helpers.call("drmaa_version", major, minor)
+        return Version(major.value, minor.value)
+
+
+def _flag(name: str, stat: int) -> bool:
+    value = c_int()
+    helpers.call(name, value, stat)
+    return bool(value.value)
+
+
+def _job_info(job_id: str, stat: int, usage: dict[str, str]) -> JobInfo:
+    # drmaa.h leaves the exit status undefined unless the job exited, and the
+    # signal and core dump undefined unless it was signalled: ask only then.
+    exited = _flag("drmaa_wifexited", stat)
+    exit_status = 0
+    if exited:
+        value = c_int()
+        helpers.call("drmaa_wexitstatus", value, stat)
+        exit_status = value.value
+    signaled = _flag("drmaa_wifsignaled", stat)
+    signal_name = ""
+    core_dump = False
+    if signaled:
+        signal_name = helpers.read_string("drmaa_wtermsig", SIGNAL_BUFFER, stat)
+        core_dump = _flag("drmaa_wcoredump", stat)
+    aborted = _flag("drmaa_wifaborted", stat)
+    return JobInfo(job_id, exited, signaled, signal_name, core_dump, aborted, exit_status, usage)
+
+
+class Session:
+    """A DRMAA session: the connection of this process to the DRM system.
+
+    A process has at most one active session. All methods may be called on
+    the class or on an instance; ``with Session() as s:`` initializes the
+    session with :attr:`contactString` and exits it at the end of the block.
+
+    :param contactString: the contact string used by ``with`` (``None`` for
+        the default DRM system).
+    """
+
+    #: Wait until the job(s) finish.
+    TIMEOUT_WAIT_FOREVER = TIMEOUT_WAIT_FOREVER
+    #: Return at once if no result is available.
+    TIMEOUT_NO_WAIT = TIMEOUT_NO_WAIT
+    #: Stands for "any job of this session" in :meth:`wait`.
+    JOB_IDS_SESSION_ANY = JOB_IDS_SESSION_ANY
+    #: Stands for "all jobs of this session" in :meth:`synchronize` and :meth:`control`.
+    JOB_IDS_SESSION_ALL = JOB_IDS_SESSION_ALL
+
+    contact = _LibraryString(
+        "drmaa_get_contact",
+        CONTACT_BUFFER,
+        """The contact string of the session (``''`` before :meth:`initialize` on Grid Engine).
+
+        Pass it to :meth:`initialize` to re-attach to this session later.
+        Wraps ``drmaa_get_contact()``.""",
+    )
+    drmsInfo = _LibraryString(
+        "drmaa_get_DRM_system",
+        DRM_SYSTEM_BUFFER,
+        """The DRM system, such as ``'SGE 8.1.9'``. Wraps ``drmaa_get_DRM_system()``.""",
+    )
+    drmaaImplementation = _LibraryString(
+        "drmaa_get_DRMAA_implementation",
+        DRMAA_IMPLEMENTATION_BUFFER,
+        """The DRMAA implementation. Wraps ``drmaa_get_DRMAA_implementation()``.""",
+    )
+    version = _LibraryVersion()
+
+    def __init__(self, contactString: Optional[str] = None) -> None:
+        self.contactString = contactString
+
+    @staticmethod
+    def initialize(contactString: Optional[str] = None) -> None:
+        """Open the session. Call it once, before any call that does work.
+
+        :param contactString: which DRM to use; ``None`` for the default. A
+            contact string of an earlier session re-attaches to it (Grid
+            Engine), so its jobs can be waited for again.
+        :raises AlreadyActiveSessionException: if a session is active.
+        :raises DrmCommunicationException: if the DRM cannot be reached.
+
+        Wraps ``drmaa_init()``.
+        """
+        contact = None if contactString is None else helpers.to_bytes(contactString, "contactString")
+        helpers.call("drmaa_init", contact)
+
+    @staticmethod
+    def exit() -> None:
+        """Close the session. Jobs keep running.
+
+        :raises NoActiveSessionException: if no session is active.
+
+        Wraps ``drmaa_exit()``.
+        """
+        helpers.call("drmaa_exit")
+
+    @staticmethod
+    def createJobTemplate() -> JobTemplate:
+        """Return a new :class:`JobTemplate`.
+
+        Wraps ``drmaa_allocate_job_template()``.
+        """
+        return JobTemplate()
+
+    @staticmethod
+    def deleteJobTemplate(jobTemplate: JobTemplate) -> None:
+        """Delete *jobTemplate*; the same as ``jobTemplate.delete()``.
+
+        Wraps ``drmaa_delete_job_template()``.
+        """
+        jobTemplate.delete()
+
+    @staticmethod
+    def runJob(jobTemplate: JobTemplate) -> str:
+        """Submit one job described by *jobTemplate* and return its id.
+
+        :raises DeniedByDrmException: if the DRM rejects the job.
+
+        Wraps ``drmaa_run_job()``.
+        """
+        job_id = helpers.string_buffer(JOBNAME_BUFFER)
+        with jobTemplate._lock:
+            helpers.call("drmaa_run_job", job_id, JOBNAME_BUFFER, jobTemplate._handle())
+        return helpers.to_str(job_id.value)
+
+    @staticmethod
+    def runBulkJobs(jobTemplate: JobTemplate, beginIndex: int, endIndex: int, step: int) -> list[str]:
+        """Submit tasks *beginIndex* to *endIndex* (inclusive) by *step*; return their ids.
+
+        Each task sees its index through :attr:`JobTemplate.PARAMETRIC_INDEX`
+        in path attributes. Grid Engine returns ids like ``'12.1'``.
+
+        :raises InvalidArgumentException: for indexes the DRM refuses.
+
+        Wraps ``drmaa_run_bulk_jobs()``.
+        """
+        for name, value in (("beginIndex", beginIndex), ("endIndex", endIndex), ("step", step)):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise TypeError(f"{name}: expected int, got {type(value).__name__}")
+        ids = wrappers.JobIdsHandle()
+        with jobTemplate._lock:
+            helpers.call("drmaa_run_bulk_jobs", ids, jobTemplate._handle(), beginIndex, endIndex, step)
+        return helpers.read_job_ids(ids)
+
+    @staticmethod
+    def control(jobId: Union[str, bytes], operation: str) -> None:
+        """Suspend, resume, hold, release or terminate a job.
+
+        :param jobId: a job id, or :attr:`JOB_IDS_SESSION_ALL`.
+        :param operation: a :class:`JobControlAction` value, such as
+            ``JobControlAction.TERMINATE``.
+        :raises InvalidJobException: if the job is unknown.
+
+        Wraps ``drmaa_control()``.
+        """
+        action = string_to_control_action(operation)
+        helpers.call("drmaa_control", helpers.to_bytes(jobId, "jobId"), action)
+
+    @staticmethod
+    def synchronize(
+        jobIds: Union[Sequence[Union[str, bytes]], str, bytes],
+        timeout: float = TIMEOUT_WAIT_FOREVER,
+        dispose: bool = False,
+    ) -> None:
+        """Wait until all jobs of *jobIds* have finished.
+
+        :param jobIds: job ids; :attr:`JOB_IDS_SESSION_ALL` among them means
+            every job of the session.
+        :param timeout: seconds (int or float), :attr:`TIMEOUT_WAIT_FOREVER`
+            or :attr:`TIMEOUT_NO_WAIT`.
+        :param dispose: True to reap the jobs; False leaves them for :meth:`wait`.
+        :raises ExitTimeoutException: if the timeout passes first.
+
+        Wraps ``drmaa_synchronize()``.
+
+        .. versionchanged:: 0.7.10
+           Float timeouts are accepted; a long wait can be interrupted with
+           Ctrl-C; a lone id string is one id.
+        """
+        ids = helpers.string_array(helpers.job_id_list(jobIds))
+        flag = 1 if dispose else 0
+
+        def attempt(seconds: int) -> None:
+            helpers.call("drmaa_synchronize", ids, seconds, flag)
+
+        helpers.sliced_wait(attempt, timeout)
+
+    @staticmethod
+    def wait(jobId: Union[str, bytes], timeout: float = TIMEOUT_WAIT_FOREVER) -> JobInfo:
+        """Wait for a job to finish, reap it and return its :class:`JobInfo`.
+
+        :param jobId: a job id, or :attr:`JOB_IDS_SESSION_ANY`.
+        :param timeout: seconds (int or float), :attr:`TIMEOUT_WAIT_FOREVER`
+            or :attr:`TIMEOUT_NO_WAIT`.
+        :raises ExitTimeoutException: if the timeout passes first (the job
+            can be waited for again).
+        :raises InvalidJobException: if the job is unknown or already reaped.
+        :raises NoResourceUsageException: code 24, if the job ended without
+            running (the job is reaped; ``exc.jobInfo`` holds what is known).
+
+        Wraps ``drmaa_wait()``.
+
+        .. versionchanged:: 0.7.10
+           Float timeouts are accepted; a long wait can be interrupted with
+           Ctrl-C; code 24 raises :exc:`NoResourceUsageException`.
+        """
+        job = helpers.to_bytes(jobId, "jobId")
+        job_out = helpers.string_buffer(JOBNAME_BUFFER)
+        stat = c_int()
+
+        def attempt(seconds: int) -> wrappers.AttrValuesHandle:
+            rusage = wrappers.AttrValuesHandle()
+            helpers.call("drmaa_wait", job, job_out, JOBNAME_BUFFER, stat, seconds, rusage)
+            return rusage
+
+        try:
+            rusage = helpers.sliced_wait(attempt, timeout)
+        except NoResourceUsageException as exc:
+            # The job is reaped and stat is filled; only the usage is missing.
+            exc.jobInfo = _job_info(helpers.to_str(job_out.value), stat.value, {})
+            raise
+        usage = {}
+        for item in helpers.read_attr_values(rusage):
+            name, sep, value = item.partition("=")
+            if sep:
+                usage[name] = value
+        return _job_info(helpers.to_str(job_out.value), stat.value, usage)
+
+    @staticmethod
+    def jobStatus(jobId: Union[str, bytes]) -> str:
+        """Return the state of a job, a :class:`JobState` value such as ``'running'``.
+
+        :raises InvalidJobException: if the job is unknown or already reaped.
+
+        Wraps ``drmaa_job_ps()``.
+        """
+        status = c_int()
+        helpers.call("drmaa_job_ps", helpers.to_bytes(jobId, "jobId"), status)
+        return job_state(status.value)
+
+    def __enter__(self) -> Session:
+        self.initialize(self.contactString)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        if exc_type is None:
+            self.exit()
+            return
+        try:
+            self.exit()
+        except Exception:  # noqa: BLE001 - never mask the exception of the with-body
+            pass
