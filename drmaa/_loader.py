@@ -11,6 +11,7 @@ import ctypes.util
 import glob
 import os
 import re
+import sys
 from typing import Callable, Mapping, NamedTuple, Optional
 
 from drmaa.errors import LibraryNotFoundException
@@ -137,3 +138,27 @@ def load_library(
             continue
         return LoadedLibrary(library, path, source, attempts)
     raise LibraryNotFoundException(explain(attempts), attempts)
+
+
+def diagnostics_requested() -> bool:
+    """True when this process runs the diagnostics (``python -m drmaa`` or ``drmaa-check``).
+
+    Then a library that cannot be loaded must not stop ``import drmaa``,
+    because the diagnostics are what explains it.
+    """
+    if not sys.argv:
+        return False
+    if os.path.basename(sys.argv[0]) == "drmaa-check":
+        return True
+    if sys.argv[0] != "-m":  # set to '-m' only while ``python -m`` imports the package it runs
+        return False
+    command = getattr(sys, "orig_argv", None) or _command_line()
+    return any(first == "-m" and second == "drmaa" for first, second in zip(command, command[1:]))
+
+
+def _command_line() -> list[str]:
+    try:
+        with open("/proc/self/cmdline", "rb") as handle:
+            return [os.fsdecode(part) for part in handle.read().split(b"\0") if part]
+    except OSError:
+        return []

@@ -7,9 +7,10 @@ status codes into exceptions belong to :mod:`drmaa.helpers`.
 from __future__ import annotations
 
 from ctypes import POINTER, c_char, c_char_p, c_int, c_long, c_size_t, c_uint, c_void_p
-from typing import Any
+from typing import Any, Optional
 
 from drmaa import _loader
+from drmaa.errors import LibraryNotFoundException
 
 __all__ = [
     "PROTOTYPES",
@@ -20,6 +21,9 @@ __all__ = [
     "declare",
     "lib",
     "library_path",
+    "library_source",
+    "load_attempts",
+    "load_error",
 ]
 
 
@@ -156,11 +160,24 @@ def declare(library: Any) -> Any:
     return library
 
 
-_loaded = _loader.load_library()
-
 #: The opened libdrmaa with its prototypes declared. Every call into C looks
 #: it up here at call time, so tests replace this one name with a fake.
-lib: Any = declare(_loaded.library)
+lib: Any = None
+#: The path libdrmaa was opened from, and how it was found.
+library_path = ""
+library_source = ""
+#: ``(path, reason)`` of the candidates that failed before it.
+load_attempts: list[tuple[str, str]] = []
+#: Why no library could be loaded; only ever set while ``python -m drmaa``
+#: runs, since otherwise the import fails.
+load_error: Optional[LibraryNotFoundException] = None
 
-#: The path libdrmaa was opened from.
-library_path: str = _loaded.path
+try:
+    _loaded = _loader.load_library()
+except LibraryNotFoundException as exc:
+    if not _loader.diagnostics_requested():
+        raise
+    load_error = exc
+else:
+    lib = declare(_loaded.library)
+    library_path, library_source, load_attempts = _loaded.path, _loaded.source, _loaded.attempts
