@@ -229,7 +229,7 @@ def sliced_wait(attempt: Callable[[int], T], timeout: Any) -> T:
     """Run a blocking DRMAA wait in slices of at most :data:`WAIT_SLICE` seconds.
 
     *attempt* is called with a whole number of seconds and raises
-    :exc:`ExitTimeoutException` when that time passes. Between slices Python
+    :exc:`~drmaa.ExitTimeoutException` when that time passes. Between slices Python
     runs its signal handlers, so Ctrl-C interrupts a long wait; the job is
     not touched by the interruption. A fraction of a second left over is
     waited for by polling with ``TIMEOUT_NO_WAIT``.

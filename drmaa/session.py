@@ -285,7 +285,7 @@ class _LibraryString:
 class _LibraryVersion:
     """``Session.version``, readable on the class or an instance."""
 
-    __doc__ = """The DRMAA version of the library, a :class:`Version` (``(1, 0)`` for DRMAA 1.0).
+    __doc__ = """The DRMAA version of the library, a :class:`~drmaa.session.Version` (``(1, 0)`` for DRMAA 1.0).
 
     Wraps ``drmaa_version()``."""
 
