@@ -1,0 +1,230 @@
+"""Snakemake 7.32.4's built-in ``--drmaa`` executor runs workflows on Grid Engine through our ``drmaa``.
+
+Every rule that runs on the cluster writes ``$JOB_ID`` (set by Grid Engine
+only; Snakemake's shell runs with ``set -u``), and the test matches it with
+the external job id Snakemake reports, ``qacct`` and the log files Grid
+Engine writes into ``--drmaa-log-dir``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.clients
+
+REQUIREMENTS = [
+    "snakemake==7.32.4",
+    # PuLP 2.8 dropped pulp.list_solvers, which 7.x calls while it builds its command-line parser.
+    "pulp<2.8",
+    # stopit, imported by 7.x's job scheduler, imports pkg_resources, which setuptools 81 removed
+    # (a venv of Python >= 3.12 has no setuptools at all).
+    "setuptools<81",
+]
+
+SUBMITTED = re.compile(r"Submitted DRMAA job (\d+) with external jobid (\S+?)\.?$", re.M)
+
+SNAKEFILE_OK = textwrap.dedent(
+    """
+    SAMPLES = ["a", "b"]
+
+    rule all:
+        input: expand("out/{sample}.txt", sample=SAMPLES)
+
+    rule make:
+        output: "out/{sample}.txt"
+        shell: 'echo "$JOB_ID {wildcards.sample}" > {output}'
+    """
+)
+
+SNAKEFILE_FAIL = textwrap.dedent(
+    """
+    rule fail:
+        output: "never.txt"
+        shell: 'echo "$JOB_ID" > fail.jobid; exit 3'
+    """
+)
+
+SNAKEFILE_LONG = textwrap.dedent(
+    """
+    rule long:
+        output: "long.txt"
+        shell: 'echo "$JOB_ID" > long.jobid; sleep 300; touch {output}'
+    """
+)
+
+
+@pytest.fixture(scope="session")
+def snakemake_venv(client_venv):
+    return client_venv("snakemake", REQUIREMENTS)
+
+
+@pytest.fixture
+def workflow(snakemake_venv, check_our_drmaa, job_prefix, tmp_path):
+    """Write a Snakefile into a fresh directory and give the command that runs it on the cluster."""
+    check_our_drmaa(snakemake_venv, tmp_path)
+    logs = tmp_path / "drmaa-logs"
+
+    def make(snakefile: str) -> tuple[Path, list[str], Path]:
+        (tmp_path / "Snakefile").write_text(snakefile, encoding="utf-8")
+        command = [
+            str(snakemake_venv.bin / "snakemake"),
+            "--jobs",
+            "4",
+            "--drmaa",
+            " -cwd -V",
+            "--drmaa-log-dir",
+            str(logs),
+            "--jobname",
+            job_prefix + ".{rulename}.{jobid}.sh",  # a unique name, to find and clean up our jobs
+            "--latency-wait",
+            "10",
+            "--printshellcmds",
+            "--nocolor",
+        ]
+        return tmp_path, command, logs
+
+    return make
+
+
+def _reset_sigint() -> None:
+    # A shell that starts the tests in the background ignores SIGINT, and
+    # children inherit that: give Snakemake the default (KeyboardInterrupt).
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def run_snakemake(venv, command: list[str], cwd: Path, timeout: float = 300) -> tuple[int, str]:
+    result = subprocess.run(
+        command,
+        cwd=cwd,
+        env=venv.env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=timeout,
+        start_new_session=True,
+    )
+    return result.returncode, result.stdout
+
+
+def log_files(logs: Path, job_id: str) -> list[str]:
+    return sorted(path.name for path in logs.iterdir() if path.name.endswith((f".o{job_id}", f".e{job_id}")))
+
+
+def test_rules_run_as_grid_engine_jobs(snakemake_venv, workflow, grid_engine, job_prefix):
+    workdir, command, logs = workflow(SNAKEFILE_OK)
+    code, output = run_snakemake(snakemake_venv, command, workdir)
+    assert code == 0, output
+
+    submitted = dict(SUBMITTED.findall(output))  # Snakemake job id -> Grid Engine job id
+    assert len(submitted) == 2, output
+    external = set(submitted.values())
+    assert len(external) == 2, output
+
+    # Each output was written inside a Grid Engine job whose id Snakemake reported.
+    seen = {}
+    for sample in ("a", "b"):
+        job_id, written_sample = (workdir / "out" / f"{sample}.txt").read_text(encoding="utf-8").split()
+        assert written_sample == sample
+        seen[job_id] = sample
+    assert set(seen) == external, (seen, output)
+
+    for job_id in external:
+        # Grid Engine wrote the job's stdout and stderr into --drmaa-log-dir ...
+        assert len(log_files(logs, job_id)) == 2, sorted(p.name for p in logs.iterdir())
+        # ... and accounted for it, under the name Snakemake gave it.
+        records = grid_engine.accounting(job_id)
+        assert records, job_id
+        assert records[-1]["jobname"].startswith(f"{job_prefix}.make."), records
+        assert records[-1]["exit_status"] == "0", records
+
+    left = grid_engine.wait_until_gone(external)
+    assert not left, f"jobs still in qstat: {sorted(left)}"
+
+
+def test_failing_rule_is_reported(snakemake_venv, workflow, grid_engine, job_prefix):
+    workdir, command, logs = workflow(SNAKEFILE_FAIL)
+    code, output = run_snakemake(snakemake_venv, command, workdir)
+    assert code != 0, output
+    assert "Error in rule fail:" in output, output
+
+    submitted = dict(SUBMITTED.findall(output))
+    assert len(submitted) == 1, output
+    (jobid, job_id), *_ = submitted.items()
+    # Snakemake learnt of the failure from the job's DRMAA state, not from a missing file.
+    assert f"Error executing rule fail on cluster (jobid: {jobid}, external: {job_id}," in output, output
+    assert (workdir / "fail.jobid").read_text(encoding="utf-8").strip() == job_id
+    assert log_files(logs, job_id), sorted(p.name for p in logs.iterdir())
+
+    records = grid_engine.accounting(job_id)
+    assert records and records[-1]["jobname"].startswith(f"{job_prefix}.fail."), records
+    assert records[-1]["exit_status"] != "0", records
+
+    left = grid_engine.wait_until_gone({job_id})
+    assert not left, f"jobs still in qstat: {sorted(left)}"
+
+
+def _wait_for(condition, timeout: float, what: str, output_file: Path):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.5)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}:\n{output_file.read_text(errors='replace')}")
+
+
+@pytest.mark.parametrize("target", ["process group", "process"])
+def test_interrupt_cancels_running_job(snakemake_venv, workflow, grid_engine, job_prefix, target):
+    workdir, command, _ = workflow(SNAKEFILE_LONG)
+    output_file = workdir / "snakemake.out"
+    with open(output_file, "w") as out:
+        process = subprocess.Popen(
+            command,
+            cwd=workdir,
+            env=snakemake_venv.env(),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_reset_sigint,
+        )
+    try:
+
+        def submitted():
+            return SUBMITTED.findall(output_file.read_text(errors="replace"))
+
+        ((_, job_id),) = _wait_for(submitted, 120, "the submission", output_file)
+        # The job is running on the cluster (it wrote its $JOB_ID) and qstat lists it.
+        jobid_file = workdir / "long.jobid"
+        _wait_for(lambda: jobid_file.exists() and jobid_file.read_text().strip(), 120, "the job to start", output_file)
+        assert jobid_file.read_text().strip() == job_id
+        assert job_id in grid_engine.jobs()
+
+        if target == "process group":
+            os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+        else:
+            process.send_signal(signal.SIGINT)
+        try:
+            code = process.wait(timeout=90)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"Snakemake did not exit within 90 s of SIGINT:\n{output_file.read_text(errors='replace')}")
+        output = output_file.read_text(errors="replace")
+        assert code != 0, output
+        assert "Terminating processes on user request" in output, output
+
+        left = grid_engine.wait_until_gone({job_id})
+        assert not left, f"Snakemake was interrupted but job {job_id} is still in qstat:\n{output}"
+        records = grid_engine.accounting(job_id)
+        assert records and records[-1]["jobname"].startswith(f"{job_prefix}.long."), records
+        assert not (workdir / "long.txt").exists()  # the job did not run to its end
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
