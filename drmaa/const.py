@@ -112,8 +112,8 @@ SUBMISSION_STATE_HOLD = "drmaa_hold"
 class JobState:
     """Job states as plain lowercase strings (``drmaa_job_ps`` results).
 
-    COMPAT(0.7.x): plain ``str`` members, not an ``enum``: programs compare
-    them with literals, print them and use them as dict keys.
+    As in drmaa-python 0.7.9 the members are plain ``str``, not an ``enum``:
+    programs compare them with literals, print them and use them as dict keys.
     """
 
     UNDETERMINED = "undetermined"
