@@ -83,15 +83,31 @@ def to_bytes(value: Any, what: str = "value") -> bytes:
         data = value
     elif isinstance(value, str):
         try:
-            data = value.encode(ENCODING, _ERRORS)
-        except UnicodeEncodeError as exc:
-            raise ValueError(f"{what}: cannot encode {value[exc.start : exc.end]!r} as {ENCODING}") from None
+            data = value.encode(ENCODING)
+        except UnicodeEncodeError:
+            data = _encode_escaped(value, what)
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        data = str(value).encode("ascii")
+        try:
+            data = str(value).encode("ascii")
+        except ValueError:  # more digits than sys.get_int_max_str_digits()
+            raise ValueError(f"{what}: the number is too large to be written as text") from None
     else:
         raise TypeError(f"{what}: expected str, bytes or a number, got {type(value).__name__}")
     if b"\0" in data:
         raise ValueError(f"{what}: contains a NUL byte, which C would silently cut there")
+    return data
+
+
+def _encode_escaped(value: str, what: str) -> bytes:
+    """Encode text holding surrogates: only escaped bytes that read back as the same text."""
+    try:
+        data = value.encode(ENCODING, _ERRORS)
+    except UnicodeEncodeError as exc:
+        raise ValueError(f"{what}: cannot encode {value[exc.start : exc.end]!r} as {ENCODING}") from None
+    # Escaped bytes that happen to form UTF-8 ('\udcc3\udca9' -> b'\xc3\xa9')
+    # would read back as other text ('é'): refuse rather than change the value.
+    if to_str(data) != value:
+        raise ValueError(f"{what}: its escaped bytes form {ENCODING} text, so it would not read back the same")
     return data
 
 
@@ -220,9 +236,13 @@ def check_timeout(timeout: Any) -> float:
         raise TypeError(f"timeout: expected seconds as int or float, got {type(timeout).__name__}")
     if timeout == TIMEOUT_WAIT_FOREVER or timeout == math.inf:
         return math.inf
-    if math.isnan(timeout) or timeout < 0:
+    try:
+        seconds = float(timeout)
+    except OverflowError:  # an int beyond any float
+        raise ValueError("timeout: too many seconds to count; use TIMEOUT_WAIT_FOREVER (-1)") from None
+    if math.isnan(seconds) or seconds < 0:
         raise ValueError(f"timeout: expected seconds >= 0 or TIMEOUT_WAIT_FOREVER (-1), got {timeout!r}")
-    return float(timeout)
+    return seconds
 
 
 def sliced_wait(attempt: Callable[[int], T], timeout: Any) -> T:
@@ -362,11 +382,17 @@ class TimeLimitAttribute(Attribute[Union[int, str]]):
         if isinstance(value, datetime.timedelta):
             value = value.total_seconds()
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            if value < 0 or not math.isfinite(value):
-                raise ValueError(f"{self.attr}: expected seconds >= 0, got {value!r}")
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ValueError(f"{self.attr}: expected a finite number of seconds, got {value!r}")
+            if value < 0:
+                shown = repr(value) if value > -1e300 else "a negative number"  # repr() refuses huge ints
+                raise ValueError(f"{self.attr}: expected seconds >= 0, got {shown}")
             seconds = math.ceil(value)
             hours, rest = divmod(seconds, 3600)
-            return f"{hours}:{rest // 60:02d}:{rest % 60:02d}".encode("ascii")
+            try:
+                return f"{hours}:{rest // 60:02d}:{rest % 60:02d}".encode("ascii")
+            except ValueError:  # more digits than sys.get_int_max_str_digits()
+                raise ValueError(f"{self.attr}: too many seconds to write as text") from None
         return to_bytes(value, self.attr)
 
     def decode(self, raw: bytes) -> Any:
