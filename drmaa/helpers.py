@@ -404,6 +404,24 @@ class TimeLimitAttribute(Attribute[Union[int, str]]):
         return hours * 3600 + minutes * 60 + seconds
 
 
+def _list_item(item: Any, what: str) -> bytes:
+    """Encode one element of a vector attribute, no longer than the library can give back."""
+    if isinstance(item, bool) or not isinstance(item, (str, bytes, int, float)):
+        try:
+            item = str(item)  # COMPAT(0.7.x): items of any type are converted with str()
+        except ValueError:  # e.g. a container of ints too large to print
+            raise ValueError(f"{what}: cannot be written as text") from None
+    data = to_bytes(item, what)
+    # A longer value could not be read back whole (see LIST_VALUE_BUFFER);
+    # Linux would refuse it as an argument or environment string anyway.
+    if len(data) >= LIST_VALUE_BUFFER:
+        raise ValueError(
+            f"{what}: {len(data)} bytes is longer than the {LIST_VALUE_BUFFER - 1} bytes "
+            "a job argument or environment string may have"
+        )
+    return data
+
+
 class VectorAttribute(Attribute[list[str]]):
     """A vector attribute (``drmaa_set_vector_attribute``), as a list of ``str``.
 
@@ -417,10 +435,7 @@ class VectorAttribute(Attribute[list[str]]):
             items = list(value)
         except TypeError:
             raise TypeError(f"{self.attr}: expected a list, got {type(value).__name__}") from None
-        return [
-            to_bytes(item if isinstance(item, (str, bytes)) else str(item), f"{self.attr}[{index}]")
-            for index, item in enumerate(items)
-        ]
+        return [_list_item(item, f"{self.attr}[{index}]") for index, item in enumerate(items)]
 
     def __set__(self, instance: Any, value: Any) -> None:
         array = string_array(self.encode_items(value))
@@ -449,12 +464,16 @@ class DictAttribute(VectorAttribute):
         if not isinstance(value, Mapping):
             raise TypeError(f"{self.attr}: expected a mapping of names to values, got {type(value).__name__}")
         items = []
+        names: set[bytes] = set()
         for key, item in value.items():
             name = to_bytes(key, f"{self.attr} name")
             if not name or b"=" in name:
                 raise ValueError(f"{self.attr}: variable name {key!r} must be non-empty and hold no '='")
-            text = item if isinstance(item, (str, bytes)) else str(item)
-            items.append(name + b"=" + to_bytes(text, f"{self.attr}[{key!r}]"))
+            if name in names:  # 'A' and b'A', or 1 and '1': one would silently replace the other
+                raise ValueError(f"{self.attr}: variable name {key!r} is given twice")
+            names.add(name)
+            text = _list_item(item, f"{self.attr}[{key!r}]")
+            items.append(_list_item(name + b"=" + text, f"{self.attr}[{key!r}]"))
         return items
 
     def __get__(self, instance: Any, owner: Optional[type] = None) -> Any:
