@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Iterator, Sequence
-from ctypes import c_int, c_uint
+from ctypes import c_int, c_uint, sizeof
 from types import TracebackType
 from typing import Any, NamedTuple, Optional, Union
 
@@ -124,6 +124,11 @@ class Version:
 
     def __repr__(self) -> str:
         return f"Version(major={self.major}, minor={self.minor})"
+
+
+# The range of the C ``int`` indexes of drmaa_run_bulk_jobs().
+_INT_MAX = 2 ** (8 * sizeof(c_int) - 1) - 1
+_INT_MIN = -_INT_MAX - 1
 
 
 def _free_template(handle: wrappers.JobTemplateHandle) -> None:
@@ -431,6 +436,9 @@ class Session:
         for name, value in (("beginIndex", beginIndex), ("endIndex", endIndex), ("step", step)):
             if isinstance(value, bool) or not isinstance(value, int):
                 raise TypeError(f"{name}: expected int, got {type(value).__name__}")
+            # ctypes would silently wrap a larger int around to another index.
+            if not _INT_MIN <= value <= _INT_MAX:
+                raise ValueError(f"{name}: must fit a C int ({_INT_MIN} to {_INT_MAX})")
         ids = wrappers.JobIdsHandle()
         with jobTemplate._lock:
             helpers.call("drmaa_run_bulk_jobs", ids, jobTemplate._handle(), beginIndex, endIndex, step)
