@@ -1,0 +1,1 @@
+"""Unit tests: drmaa against a fake libdrmaa, never a real one."""
