@@ -173,6 +173,15 @@ _ACTIONS = (
 _SUBMISSION_STATES = (SUBMISSION_STATE_ACTIVE, SUBMISSION_STATE_HOLD)
 
 
+def _shown(value: object) -> str:
+    """``repr(value)`` for an error message, cut short; never fails itself."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int with more digits than Python will print
+        return f"<{type(value).__name__} too large to print>"
+    return text if len(text) <= 80 else f"{text[:76]}..."
+
+
 def job_state(code: int) -> str:
     """Return the :class:`JobState` string for a ``DRMAA_PS_*`` code.
 
@@ -199,7 +208,7 @@ def string_to_control_action(operation: str) -> int:
     try:
         return _ACTIONS.index(operation)
     except ValueError:
-        raise ValueError(f"unknown control action {operation!r}; expected one of {', '.join(_ACTIONS)}") from None
+        raise ValueError(f"unknown control action {_shown(operation)}; expected one of {', '.join(_ACTIONS)}") from None
 
 
 def control_action_to_string(code: int) -> str:
@@ -209,7 +218,7 @@ def control_action_to_string(code: int) -> str:
     """
     if isinstance(code, int) and 0 <= code < len(_ACTIONS):
         return _ACTIONS[code]
-    raise ValueError(f"unknown control action code {code!r}")
+    raise ValueError(f"unknown control action code {_shown(code)}")
 
 
 def submission_state(code: str) -> str:
@@ -219,4 +228,4 @@ def submission_state(code: str) -> str:
     """
     if code in _SUBMISSION_STATES:
         return code
-    raise ValueError(f"unknown submission state {code!r}; expected one of {', '.join(_SUBMISSION_STATES)}")
+    raise ValueError(f"unknown submission state {_shown(code)}; expected one of {', '.join(_SUBMISSION_STATES)}")
