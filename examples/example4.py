@@ -1,0 +1,26 @@
+#!/usr/bin/env python3
+
+import drmaa
+import os
+
+def main():
+    """Submit a job, then kill it.
+    Note, need file called sleeper.sh in home directory.
+    """
+    with drmaa.Session() as s:
+        print('Creating job template')
+        jt = s.createJobTemplate()
+        jt.remoteCommand = os.path.join(os.getcwd(), 'sleeper.sh')
+        jt.args = ['42', 'Simon says:']
+        jt.joinFiles = True
+
+        jobid = s.runJob(jt)
+        print('Your job has been submitted with ID %s' % jobid)
+        # options are: SUSPEND, RESUME, HOLD, RELEASE, TERMINATE
+        s.control(jobid, drmaa.JobControlAction.TERMINATE)
+
+        print('Cleaning up')
+        s.deleteJobTemplate(jt)
+
+if __name__ == '__main__':
+    main()
