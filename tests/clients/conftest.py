@@ -48,7 +48,7 @@ JOB_GONE_TIMEOUT = 60
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     here = Path(__file__).parent
     for item in items:
-        if here in Path(str(item.fspath)).parents:
+        if here in Path(item.path).parents:
             item.add_marker(pytest.mark.clients)
 
 
@@ -120,7 +120,7 @@ class GridEngine:
         """Delete every job whose name starts with *prefix*; return their ids."""
         job_ids = sorted(self.jobs_named(prefix))
         if job_ids:
-            self.run("qdel", "-f", *job_ids)
+            self.run("qdel", *job_ids)
         return job_ids
 
 

@@ -77,6 +77,10 @@ def gridmap_venv(client_venv):
 
 def test_grid_map_runs_functions_as_grid_engine_jobs(gridmap_venv, check_our_drmaa, grid_engine, job_prefix, tmp_path):
     ours = check_our_drmaa(gridmap_venv, tmp_path)
+    # gridmap's own requirement on drmaa was met by our package, already installed.
+    install_log = gridmap_venv.install_log.read_text(encoding="utf-8", errors="replace")
+    satisfied = r"Requirement already satisfied: drmaa in \S+ \(from gridmap==0\.15\.0\) \(0\.7\.10\)"
+    assert re.search(satisfied, install_log), install_log
 
     driver = tmp_path / "driver.py"
     driver.write_text(DRIVER, encoding="utf-8")
