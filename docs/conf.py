@@ -38,10 +38,10 @@ def _import_drmaa() -> Any:
         for name in [name for name in sys.modules if name == "drmaa" or name.startswith("drmaa.")]:
             del sys.modules[name]
         dummy = os.path.join(HERE, "no-libdrmaa-needed-for-the-docs.so")
-        with mock.patch.dict(os.environ, {"DRMAA_LIBRARY_PATH": dummy}), mock.patch.object(
-            ctypes, "CDLL", return_value=mock.MagicMock(name="libdrmaa")
-        ):
-            import drmaa
+        library = mock.MagicMock(name="libdrmaa")
+        with mock.patch.dict(os.environ, {"DRMAA_LIBRARY_PATH": dummy}):
+            with mock.patch.object(ctypes, "CDLL", return_value=library):
+                import drmaa
     return drmaa
 
 
@@ -150,10 +150,12 @@ drmaa.wrappers.lib = _NoLibrary()
 
 def _drop_builtin_docstrings(app: Any, what: str, name: str, obj: Any, options: Any, lines: list[str]) -> None:
     """Constants have no docstring of their own: do not show that of ``int``, ``bytes``, ..."""
-    if what in ("data", "attribute") and lines and type(obj).__module__ == "builtins":
-        doc = type(obj).__doc__ or ""
-        if "\n".join(lines).strip().startswith(doc.strip().splitlines()[0] if doc.strip() else "\0"):
-            lines.clear()
+    doc = type(obj).__doc__
+    if what not in ("data", "attribute") or type(obj).__module__ != "builtins" or not isinstance(doc, str):
+        return
+    inherited = doc.strip().splitlines()[:1]
+    if inherited and lines and lines[0].strip() == inherited[0].strip():
+        lines.clear()
 
 
 def _viewcode_module(app: Any, modname: str, fullname: str) -> str:
