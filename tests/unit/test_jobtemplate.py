@@ -320,8 +320,10 @@ def test_kwargs_set_attributes_and_unknown_names_are_kept_as_python_attributes(
 
 
 def test_kwargs_that_cannot_be_set_free_the_template(fake: FakeLibrary, session: None) -> None:
-    with pytest.raises(ValueError, match="joinFiles"):
+    with pytest.raises(ValueError, match="joinFiles") as caught:
         JobTemplate(remoteCommand="/bin/true", joinFiles="maybe")
+    # Freed at once, not by the finalizer: the traceback still holds the half-built template.
+    assert caught.traceback
     assert fake.allocated["template"] == fake.freed["template"] == 1
 
 

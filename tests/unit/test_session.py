@@ -460,7 +460,7 @@ def test_synchronize_ignores_unknown_ids(session: type[Session]) -> None:
 
 
 def test_threads_wait_at_once_while_others_submit_and_poll(fake: FakeLibrary, jt: JobTemplate) -> None:
-    fake.block_seconds = 0.01
+    fake.block_seconds = 0.6  # each wait slice really blocks in the library, as C does, holding nothing
     jobs = [Session.runJob(jt) for _ in range(4)]
     results: dict[str, int] = {}
     failures: list[BaseException] = []
@@ -474,8 +474,13 @@ def test_threads_wait_at_once_while_others_submit_and_poll(fake: FakeLibrary, jt
     threads = [threading.Thread(target=waiter, args=(job,)) for job in jobs]
     for thread in threads:
         thread.start()
+    time.sleep(0.1)  # all four are blocked in drmaa_wait now
+    start = time.monotonic()
     more = [Session.runJob(jt) for _ in range(3)]
-    assert [Session.jobStatus(job) for job in jobs + more] == ["running"] * 7
+    states = [Session.jobStatus(job) for job in jobs + more]
+    took = time.monotonic() - start
+    assert states == ["running"] * 7
+    assert took < 0.3  # not queued behind the blocked waiters
     for number, job in enumerate(jobs):
         fake.finish(job, number)
     for thread in threads:
