@@ -299,7 +299,8 @@ def _library(report: _Report) -> bool:
     return True
 
 
-def _about(report: _Report) -> None:
+def _about(report: _Report) -> str:
+    """Print what the library says about itself; return the error text if it failed."""
     from drmaa.session import Session
 
     report.section("DRM")
@@ -310,16 +311,21 @@ def _about(report: _Report) -> None:
         report.line(f"  contact before initialize: {Session.contact!r}")
     except (errors.DrmaaException, AttributeError) as exc:
         report.fail("asking the library about itself", exc)
+        return str(exc)
+    return ""
 
 
-def _session(report: _Report, args: argparse.Namespace) -> None:
+def _session(report: _Report, args: argparse.Namespace, known: str = "") -> None:
     from drmaa.session import Session
 
     report.section("Session")
     try:
         _, seconds = _timed(lambda: Session.initialize(args.contact))
     except (errors.DrmaaException, AttributeError) as exc:
-        report.fail("initialize()", exc)
+        if known and str(exc) == known:  # one cause, counted once
+            report.line(f"  initialize() failed the same way: {type(exc).__name__}: {exc}")
+        else:
+            report.fail("initialize()", exc)
         return
     try:
         report.line(f"  initialize() took {seconds:.3f} s; contact {Session.contact!r}")
@@ -448,7 +454,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--native", default="", help="native specification of the test job, e.g. --native='-q all.q'")
     parser.add_argument("--contact", default=None, help="contact string for initialize() (default: none)")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for the test job (120)")
-    parser.add_argument("command", nargs="*", help="the test job's command (default: /bin/sleep 1)")
+    parser.add_argument(
+        "command", nargs="*", help="the test job's command (default: /bin/sleep 1); put -- before one that has options"
+    )
     return parser
 
 
@@ -467,8 +475,7 @@ def main(argv: Optional[list[str]] = None, out: Optional[TextIO] = None) -> int:
     report.line(f"drmaa {__version__} on Python {platform.python_version()} ({sys.executable})")
     try:
         if _library(report):
-            _about(report)
-            _session(report, args)
+            _session(report, args, _about(report))
     except KeyboardInterrupt:
         report.line()
         report.line("Interrupted.")

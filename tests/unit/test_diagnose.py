@@ -8,6 +8,7 @@ Engine gives.
 from __future__ import annotations
 
 import io
+import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -25,7 +26,7 @@ SGE_ROOT_UNSET = "Please set the environment variable SGE_ROOT."
 NO_CELL = 'cell directory "/var/lib/gridengine/nosuchcell" doesn\'t exist'
 NO_QMASTER = 'unable to contact qmaster using port 6999 on host "gtest"'
 LOW_UID = "job rejected: your user id 0 is lower than minimum user id 1000 of cluster configuration"
-NO_QUEUE = 'Job was rejected because job requests unknown queue "nosuchqueue".'
+NO_QUEUE = 'Job was rejected because job requests unknown queue "nosuchqueue"'
 NO_RESOURCE = 'unknown resource "nonexistent_resource"'
 
 
@@ -67,7 +68,8 @@ def load_failure(
 
 
 def test_no_library_lists_every_path_and_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_diagnose.os.path, "isfile", lambda path: False)
+    monkeypatch.setattr(os.path, "isfile", lambda path: False)
+    monkeypatch.setattr(os.path, "exists", lambda path: False)  # whatever this machine has
     failure = load_failure(monkeypatch, {}, {})
     code, out = run()
     assert code == _diagnose.EXIT_PROBLEM == 1
@@ -81,7 +83,7 @@ def test_no_library_lists_every_path_and_says_what_to_install(monkeypatch: pytes
 
 
 def test_library_path_that_does_not_exist(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_diagnose.os.path, "isfile", lambda path: path == DEBIAN_LIB)
+    monkeypatch.setattr(os.path, "isfile", lambda path: path == DEBIAN_LIB)
     load_failure(monkeypatch, {"DRMAA_LIBRARY_PATH": "/nonexistent/libdrmaa.so"}, {})
     code, out = run()
     assert code == 1
