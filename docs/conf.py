@@ -52,8 +52,9 @@ drmaa = _import_drmaa()
 project = "drmaa"
 author = "the drmaa authors"
 copyright = "the drmaa authors, BSD 3-Clause License"
-version = ".".join(drmaa.__version__.split(".")[:2])
-release = drmaa.__version__
+# The package's version, from drmaa.version (not the DRMAA library's version).
+release = drmaa.version.__version__
+version = ".".join(release.split(".")[:2])
 
 # -- General -------------------------------------------------------------------
 
