@@ -88,11 +88,20 @@ def test_a_test_job_that_failed_is_a_problem(fake: FakeLibrary, how: dict[str, A
     assert out.splitlines()[-1] == "1 problem(s) found; see PROBLEM and What to do above."
 
 
-def test_usage_without_times_gives_no_queue_line(fake: FakeLibrary) -> None:
-    fake.autofinish = {"rusage": ["start_time=soon", "cpu=1.0"]}
+@pytest.mark.parametrize(
+    "times",
+    [
+        ["start_time=soon"],
+        ["submission_time=20", "start_time=10", "end_time=30"],
+        ["submission_time=0", "start_time=inf", "end_time=inf"],
+    ],
+    ids=["not-a-number", "started-before-submitted", "infinite"],
+)
+def test_usage_without_sensible_times_gives_no_queue_line(fake: FakeLibrary, times: list[str]) -> None:
+    fake.autofinish = {"rusage": [*times, "cpu=1.0"]}
     code, out = run("--submit")
     assert code == 0
-    assert "  resourceUsage: 2 entries; cpu=1.0" in out.splitlines()
+    assert f"  resourceUsage: {len(times) + 1} entries; cpu=1.0" in out.splitlines()
     assert "according to the DRM" not in out
 
 
@@ -103,6 +112,15 @@ def test_a_test_job_that_does_not_end_in_time_is_deleted(fake: FakeLibrary) -> N
     assert "`qstat -j 1`" in out
     assert fake.jobs["1"].reaped  # terminated and reaped
     assert fake.calls.count("drmaa_control") == 1
+
+
+def test_a_test_job_that_cannot_be_deleted_is_left_alone(fake: FakeLibrary) -> None:
+    fake.fail_next("drmaa_control", 18, "There are no jobs registered")
+    code, out = run("--submit", "--timeout", "0.1")
+    assert code == 1
+    assert "  PROBLEM: job 1 did not end within 0.1 s; its state is running." in out.splitlines()
+    assert not fake.jobs["1"].reaped
+    assert fake.calls.count("drmaa_wait") >= 1
 
 
 def test_state_of_a_job_that_does_not_end_may_be_unknown(fake: FakeLibrary) -> None:
@@ -237,3 +255,10 @@ def test_python_m_drmaa_exits_with_the_status_of_main(mocker: MockerFixture) -> 
         runpy.run_module("drmaa", run_name="__main__")
     assert caught.value.code == 1
     main.assert_called_once_with()
+
+
+def test_importing_drmaa_main_runs_nothing(mocker: MockerFixture) -> None:
+    main = mocker.patch.object(_diagnose, "main")
+    namespace = runpy.run_module("drmaa.__main__", run_name="drmaa.__main__")
+    assert namespace["main"] is main
+    main.assert_not_called()

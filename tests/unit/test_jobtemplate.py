@@ -276,6 +276,12 @@ def test_values_longer_than_1024_bytes_round_trip(fake: FakeLibrary, jt: JobTemp
     assert jt.jobEnvironment == {"BIG": "z" * 50_000}
 
 
+def test_list_item_that_cannot_be_written_as_text_is_refused(fake: FakeLibrary, jt: JobTemplate) -> None:
+    with pytest.raises(ValueError, match=r"^args\[1\]: cannot be written as text$"):
+        jt.args = ["ok", [10**5000]]
+    assert "drmaa_set_vector_attribute" not in fake.calls
+
+
 def test_list_item_too_long_for_linux_is_refused(fake: FakeLibrary, jt: JobTemplate) -> None:
     with pytest.raises(ValueError, match=r"args\[0\]: 131072 bytes is longer than"):
         jt.args = ["x" * 131072]

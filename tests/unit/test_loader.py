@@ -200,3 +200,8 @@ def test_import_failure_is_caught_as_runtime_error_and_as_os_error() -> None:
     result = python(code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["RuntimeError LibraryNotFoundException", "OSError LibraryNotFoundException"]
+
+
+def test_command_line_is_empty_when_proc_cannot_be_read(mocker: MockerFixture) -> None:
+    mocker.patch("builtins.open", side_effect=OSError("no /proc here"))
+    assert _loader._command_line() == []
