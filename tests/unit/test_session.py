@@ -452,8 +452,9 @@ def test_synchronize_bare_string_job_id_is_one_item(fake: FakeLibrary, jt: JobTe
     assert list(spy.call_args.args[0]) == [b"12", None]
 
 
-def test_synchronize_ignores_unknown_ids(session: type[Session]) -> None:
-    Session.synchronize(["999999"], Session.TIMEOUT_NO_WAIT)  # as SGE: no error
+def test_synchronize_ignores_unknown_ids(fake: FakeLibrary, session: type[Session]) -> None:
+    assert Session.synchronize(["999999"], Session.TIMEOUT_NO_WAIT) is None  # as SGE: no error
+    assert fake.timeouts == [("drmaa_synchronize", 0)]
 
 
 # --- threads -----------------------------------------------------------------------------
