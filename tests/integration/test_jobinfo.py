@@ -1,0 +1,164 @@
+"""JobInfo from a real Grid Engine: how each way of ending a job is reported, and the resource usage."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+import drmaa
+from drmaa.errors import DrmaaException, InvalidJobException, NoResourceUsageException
+
+if TYPE_CHECKING:
+    from conftest import Jobs
+
+#: The resource usage names Grid Engine 8.1.9 reports for a job that ran.
+SGE_USAGE = {
+    "acct_cpu",
+    "acct_io",
+    "acct_iow",
+    "acct_maxvmem",
+    "acct_mem",
+    "cpu",
+    "end_time",
+    "exit_status",
+    "io",
+    "iow",
+    "maxvmem",
+    "mem",
+    "priority",
+    "ru_idrss",
+    "ru_inblock",
+    "ru_ismrss",
+    "ru_isrss",
+    "ru_ixrss",
+    "ru_majflt",
+    "ru_maxrss",
+    "ru_minflt",
+    "ru_msgrcv",
+    "ru_msgsnd",
+    "ru_nivcsw",
+    "ru_nsignals",
+    "ru_nswap",
+    "ru_nvcsw",
+    "ru_oublock",
+    "ru_stime",
+    "ru_utime",
+    "ru_wallclock",
+    "signal",
+    "start_time",
+    "submission_time",
+    "vmem",
+}
+
+FIELDS = (
+    "jobId",
+    "hasExited",
+    "hasSignal",
+    "terminatedSignal",
+    "hasCoreDump",
+    "wasAborted",
+    "exitStatus",
+    "resourceUsage",
+)
+
+
+def check_types(info: drmaa.JobInfo) -> None:
+    assert type(info.jobId) is str
+    for flag in (info.hasExited, info.hasSignal, info.hasCoreDump, info.wasAborted):
+        assert type(flag) is bool
+    assert type(info.exitStatus) is int
+    assert type(info.terminatedSignal) is str
+    assert type(info.resourceUsage) is dict
+    for name, value in info.resourceUsage.items():
+        assert type(name) is str and type(value) is str
+        float(value)  # every value is a number written as text
+
+
+def test_exit_zero(jobs: Jobs) -> None:
+    job_id = jobs.submit("exit 0")
+    info = jobs.session.wait(job_id, 120)
+    check_types(info)
+    assert info.jobId == job_id
+    assert (info.hasExited, info.exitStatus) == (True, 0)
+    assert (info.hasSignal, info.terminatedSignal, info.hasCoreDump, info.wasAborted) == (False, "", False, False)
+    assert set(info.resourceUsage) == SGE_USAGE
+    usage = {name: float(value) for name, value in info.resourceUsage.items()}
+    assert usage["exit_status"] == 0 and usage["signal"] == 0
+    assert usage["submission_time"] <= usage["start_time"] <= usage["end_time"]
+
+
+def test_exit_three(jobs: Jobs) -> None:
+    info = jobs.finish(jobs.template("exit 3"))
+    check_types(info)
+    assert (info.hasExited, info.exitStatus, info.hasSignal, info.wasAborted) == (True, 3, False, False)
+    assert info.terminatedSignal == ""
+    assert set(info.resourceUsage) == SGE_USAGE
+    assert float(info.resourceUsage["exit_status"]) == 3
+
+
+@pytest.mark.parametrize("signal", ["TERM", "KILL"])
+def test_job_killed_by_its_own_signal(jobs: Jobs, signal: str) -> None:
+    info = jobs.finish(jobs.template(f"kill -{signal} $$; sleep 5"))
+    check_types(info)
+    assert info.hasSignal is True
+    assert info.terminatedSignal == f"SIG{signal}"
+    assert info.hasExited is False and info.exitStatus == 0
+    assert info.wasAborted is False
+    assert set(info.resourceUsage) == SGE_USAGE
+
+
+def test_job_terminated_by_control(jobs: Jobs) -> None:
+    job_id = jobs.submit("sleep 60")
+    jobs.wait_state(job_id, {drmaa.JobState.RUNNING})
+    jobs.session.control(job_id, drmaa.JobControlAction.TERMINATE)
+    info = jobs.session.wait(job_id, 120)
+    check_types(info)
+    assert info.jobId == job_id
+    assert info.wasAborted is True
+    assert (info.hasExited, info.hasSignal, info.terminatedSignal, info.exitStatus) == (False, False, "", 0)
+    assert set(info.resourceUsage) == SGE_USAGE
+    # Grid Engine's own record of the kill.
+    assert float(info.resourceUsage["exit_status"]) == 137
+
+
+def test_job_deleted_while_on_hold_has_no_resource_usage(jobs: Jobs) -> None:
+    job_id = jobs.submit("exit 0", hold=True)
+    jobs.session.control(job_id, drmaa.JobControlAction.TERMINATE)
+    with pytest.raises(NoResourceUsageException) as caught:
+        jobs.session.wait(job_id, 120)
+    exc = caught.value
+    assert isinstance(exc, DrmaaException)
+    assert exc.code == 24
+    assert str(exc).startswith("code 24")
+    assert str(exc) == "code 24: no usage information was returned for the completed job"
+    assert exc.jobInfo is not None
+    assert exc.jobInfo.jobId == job_id
+    assert exc.jobInfo.wasAborted is True and exc.jobInfo.hasExited is False
+    assert exc.jobInfo.resourceUsage == {}
+    with pytest.raises(InvalidJobException):  # reaped all the same
+        jobs.session.jobStatus(job_id)
+
+
+def test_nonexistent_command_is_aborted(jobs: Jobs) -> None:
+    job_id = jobs.run(jobs.template(command="/nonexistent/drmaa-it-command"))
+    assert jobs.session.jobStatus(job_id) in {"queued_active", "running", "failed"}
+    jobs.wait_state(job_id, {drmaa.JobState.FAILED})
+    info = jobs.session.wait(job_id, 120)
+    check_types(info)
+    assert info.wasAborted is True
+    assert (info.hasExited, info.hasSignal, info.exitStatus) == (False, False, 0)
+    # Only what the master knows: the job never ran.
+    assert 0 < len(info.resourceUsage) < len(SGE_USAGE)
+    assert set(info.resourceUsage) < SGE_USAGE
+
+
+def test_job_info_is_the_0_7_9_namedtuple(jobs: Jobs) -> None:
+    info = jobs.finish(jobs.template("exit 1"))
+    assert isinstance(info, tuple) and info._fields == FIELDS
+    assert info._asdict()["exitStatus"] == 1
+    assert info._replace(exitStatus=2).exitStatus == 2
+    job_id, exited, signalled, signal, core, aborted, status, usage = info
+    assert (job_id, exited, signalled, signal, core, aborted, status) == (info.jobId, True, False, "", False, False, 1)
+    usage["added"] = "1"  # a plain mutable dict
+    assert info.resourceUsage["added"] == "1"
