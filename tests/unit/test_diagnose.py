@@ -17,6 +17,8 @@ import pytest
 
 from drmaa import _diagnose, _loader, errors, helpers, wrappers
 
+from .fakelib import FakeLibrary
+
 JEMALLOC = "/lib/x86_64-linux-gnu/libjemalloc.so.2"
 DEBIAN_LIB = "/usr/lib/gridengine-drmaa/lib/libdrmaa.so.1.0"
 TLS_REASON = f"{JEMALLOC}: cannot allocate memory in static TLS block"
@@ -245,6 +247,123 @@ def test_advice_for_a_bad_contact_string() -> None:
 
 def test_no_advice_for_an_unknown_error() -> None:
     assert _diagnose.advice(error(16, "try later"), {}) == ""
+
+
+# --- the whole command on the fake library, failing as Grid Engine does -----------------
+
+
+@pytest.fixture
+def loaded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As if the library had been found through DRMAA_LIBRARY_PATH (the fake answers)."""
+    monkeypatch.setattr(wrappers, "load_error", None)
+    monkeypatch.setattr(wrappers, "library_path", DEBIAN_LIB)
+    monkeypatch.setattr(wrappers, "library_source", "$DRMAA_LIBRARY_PATH")
+    monkeypatch.setattr(wrappers, "load_attempts", [])
+
+
+def problem_lines(out: str) -> list[str]:
+    return [line.strip() for line in out.splitlines() if line.strip().startswith(("PROBLEM:", "What to do:"))]
+
+
+def test_main_sge_root_unset(fake: FakeLibrary, loaded: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("SGE_ROOT", raising=False)
+    monkeypatch.setattr(_diagnose, "SGE_DEFAULTS_FILE", str(tmp_path / "none"))
+    fake.fail_next("drmaa_init", 1, SGE_ROOT_UNSET)
+    code, out = run("--submit")
+    assert code == 1
+    assert "  SGE_ROOT is not set" in out.splitlines()
+    assert problem_lines(out) == [
+        f"PROBLEM: initialize() failed: InternalException: code 1: {SGE_ROOT_UNSET}",
+        "What to do: Grid Engine's library needs SGE_ROOT and SGE_CELL in the environment: source your "
+        "cluster's $SGE_ROOT/$SGE_CELL/common/settings.sh, or export SGE_ROOT=<Grid Engine root> SGE_CELL=default.",
+    ]
+    assert "drmaa_run_job" not in fake.calls
+
+
+def test_main_sge_root_unset_also_fails_the_questions_once(
+    fake: FakeLibrary, loaded: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Grid Engine refuses even drmaa_get_DRM_system without SGE_ROOT: one cause, one problem."""
+    monkeypatch.delenv("SGE_ROOT", raising=False)
+    fake.fail_next("drmaa_get_DRM_system", 1, SGE_ROOT_UNSET)
+    fake.fail_next("drmaa_init", 1, SGE_ROOT_UNSET)
+    code, out = run()
+    assert code == 1
+    assert f"  initialize() failed the same way: InternalException: code 1: {SGE_ROOT_UNSET}" in out.splitlines()
+    assert out.splitlines()[-1] == "1 problem(s) found; see PROBLEM and What to do above."
+
+
+def test_main_wrong_cell(fake: FakeLibrary, loaded: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / "default" / "common").mkdir(parents=True)
+    monkeypatch.setenv("SGE_ROOT", str(tmp_path))
+    monkeypatch.setenv("SGE_CELL", "nosuchcell")
+    fake.fail_next("drmaa_init", 1, NO_CELL)
+    code, out = run()
+    assert code == 1
+    assert problem_lines(out) == [
+        f"PROBLEM: initialize() failed: InternalException: code 1: {NO_CELL}",
+        f"What to do: SGE_CELL=nosuchcell names no cell under {tmp_path}; the cells there are: default. "
+        "export SGE_CELL=default",
+    ]
+
+
+def test_main_qmaster_unreachable(
+    fake: FakeLibrary, loaded: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "default" / "common").mkdir(parents=True)
+    (tmp_path / "default" / "common" / "act_qmaster").write_text("gtest\n")
+    monkeypatch.setenv("SGE_ROOT", str(tmp_path))
+    monkeypatch.setenv("SGE_CELL", "default")
+    monkeypatch.delenv("SGE_QMASTER_PORT", raising=False)
+    fake.fail_next("drmaa_init", 2, NO_QMASTER)
+    code, out = run("--submit")
+    assert code == 1
+    assert problem_lines(out)[1].startswith(
+        "What to do: The library cannot reach Grid Engine's master daemon, sge_qmaster (host gtest from "
+        "$SGE_ROOT/$SGE_CELL/common/act_qmaster)."
+    )
+
+
+def test_main_job_rejected_for_a_low_user_id(fake: FakeLibrary, loaded: None) -> None:
+    fake.fail_next("drmaa_run_job", 17, LOW_UID)
+    code, out = run("--submit")
+    assert code == 1
+    assert problem_lines(out) == [
+        f"PROBLEM: submitting the test job (/bin/sleep 1) failed: DeniedByDrmException: code 17: {LOW_UID}",
+        "What to do: The cluster refuses jobs of users whose id is below 1000 (its min_uid), and this user's id "
+        "is 0 (root). Submit as an ordinary user, or have the administrator lower min_uid and min_gid "
+        "(qconf -mconf).",
+    ]
+    assert fake.jobs == {} and fake.session is None
+    assert fake.outstanding() == {}
+
+
+def test_main_unknown_queue(fake: FakeLibrary, loaded: None) -> None:
+    fake.fail_next("drmaa_run_job", 17, NO_QUEUE)
+    code, out = run("--native", "-q nosuchqueue", "--submit")
+    assert code == 1
+    assert "  native specification: -q nosuchqueue" in out.splitlines()
+    assert problem_lines(out) == [
+        f"PROBLEM: submitting the test job (/bin/sleep 1) failed: DeniedByDrmException: code 17: {NO_QUEUE}",
+        'What to do: The job asks for a queue "nosuchqueue" that the cluster does not have: list the queues '
+        "with qconf -sql and fix the -q option of the native specification (--native).",
+    ]
+
+
+def test_main_library_that_is_not_drmaa(fake: FakeLibrary, loaded: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    class WithoutOne:
+        """Like ctypes on a library lacking one DRMAA function."""
+
+        def __getattr__(self, name: str) -> object:
+            if name == "drmaa_get_DRM_system":
+                raise AttributeError(f"/opt/lib/libother.so: undefined symbol: {name}")
+            return getattr(fake, name)
+
+    monkeypatch.setattr(wrappers, "lib", WithoutOne())
+    code, out = run()
+    assert code == 1
+    assert "PROBLEM: asking the library about itself failed: AttributeError:" in out
+    assert "not a DRMAA 1.0 library" in out
 
 
 # --- when diagnostics are requested ---------------------------------------------------
