@@ -392,20 +392,21 @@ def _submit(report: _Report, args: argparse.Namespace) -> None:
 
     report.section("Test job")
     command = " ".join(args.command)
-    with Session.createJobTemplate() as jt:
-        jt.remoteCommand = args.command[0]
-        jt.args = args.command[1:]
-        jt.jobName = "drmaa-check"
-        jt.joinFiles = True
-        jt.outputPath = ":/dev/null"
-        if args.native:
-            jt.nativeSpecification = args.native
-            report.line(f"  native specification: {args.native}")
-        try:
+    if args.native:
+        report.line(f"  native specification: {args.native}")
+    try:
+        with Session.createJobTemplate() as jt:
+            jt.remoteCommand = args.command[0]
+            jt.args = args.command[1:]
+            jt.jobName = "drmaa-check"
+            jt.joinFiles = True
+            jt.outputPath = ":/dev/null"
+            if args.native:
+                jt.nativeSpecification = args.native
             job_id, seconds = _timed(lambda: Session.runJob(jt))
-        except errors.DrmaaException as exc:
-            report.fail(f"submitting the test job ({command})", exc)
-            return
+    except errors.DrmaaException as exc:
+        report.fail(f"submitting the test job ({command})", exc)
+        return
     report.line(f"  runJob({command!r}) -> job {job_id}, submitted in {seconds:.3f} s")
     try:
         info, seconds = _timed(lambda: Session.wait(job_id, args.timeout))
@@ -414,10 +415,13 @@ def _submit(report: _Report, args: argparse.Namespace) -> None:
             state = Session.jobStatus(job_id)
         except errors.DrmaaException as exc:
             state = f"unknown ({exc})"
-        report.problem(
-            f"job {job_id} did not end within {args.timeout:g} s; its state is {state}.",
-            f"`qstat -j {job_id}` tells why it does not run (scheduling info); the job is deleted now.",
-        )
+        todo = f"`qstat -j {job_id}` tells why it does not run (scheduling info); the job is deleted now."
+        if state == "queued_active":
+            todo += (
+                " `qstat -f` shows whether the queues can run jobs: state u means the execution daemon "
+                "(sge_execd) does not report, E an error, d disabled, a alarm (load too high)."
+            )
+        report.problem(f"job {job_id} did not end within {args.timeout:g} s; its state is {state}.", todo)
         _cleanup(job_id)
         return
     except errors.NoResourceUsageException as exc:

@@ -366,6 +366,32 @@ def test_main_library_that_is_not_drmaa(fake: FakeLibrary, loaded: None, monkeyp
     assert "not a DRMAA 1.0 library" in out
 
 
+def test_main_job_that_stays_queued_points_at_the_queues(
+    fake: FakeLibrary, loaded: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def still_queued(job_id: bytes, remote_ps: object, diagnosis: object, length: int) -> int:
+        remote_ps.value = 0x10  # type: ignore[attr-defined]  # DRMAA_PS_QUEUED_ACTIVE
+        return 0
+
+    monkeypatch.setattr(fake, "drmaa_job_ps", still_queued)
+    code, out = run("--submit", "--timeout", "0.1")
+    assert code == 1
+    assert "PROBLEM: job 1 did not end within 0.1 s; its state is queued_active." in problem_lines(out)
+    assert "state u means the execution daemon (sge_execd) does not report" in out
+    assert fake.jobs["1"].reaped
+
+
+def test_main_template_refused(fake: FakeLibrary, loaded: None) -> None:
+    fake.fail_next("drmaa_set_attribute", 14, "The value for the job attribute is invalid.")
+    code, out = run("--submit", "--native=-q x")
+    assert code == 1
+    assert problem_lines(out)[0] == (
+        "PROBLEM: submitting the test job (/bin/sleep 1) failed: InvalidAttributeValueException: code 14: "
+        "The value for the job attribute is invalid."
+    )
+    assert fake.jobs == {}
+
+
 # --- when diagnostics are requested ---------------------------------------------------
 
 
