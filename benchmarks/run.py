@@ -69,6 +69,10 @@ def fmt_time(seconds: float) -> str:
     return f"{seconds * 1e6:.3g} µs"
 
 
+def fmt_delta(seconds: float) -> str:
+    return ("+" if seconds >= 0 else "-") + fmt_time(abs(seconds))
+
+
 def fmt_kib(kib: float) -> str:
     sign = "+" if kib >= 0 else "-"
     kib = abs(kib)
@@ -193,6 +197,17 @@ def queued_jobs() -> list[tuple[str, str, str]]:
     return jobs
 
 
+def usable_queues() -> list[str]:
+    """Queue instances that can start a job now: not unknown (no execd), disabled, suspended or in error."""
+    done = run_quiet(["qstat", "-f", "-xml"])
+    usable = []
+    for queue in ET.fromstring(done.stdout).iter("Queue-List"):
+        state = queue.findtext("state", "") or ""
+        if not set(state) & set("uadsSEDc"):
+            usable.append(queue.findtext("name", "?"))
+    return usable
+
+
 def qdel(job_numbers: list[str]) -> None:
     for start in range(0, len(job_numbers), 200):
         run_quiet(["qdel", *job_numbers[start : start + 200]])  # "does not exist" is fine
@@ -243,19 +258,23 @@ def delete_stale_runs() -> None:
         qdel(numbers)
 
 
-def qmaster_pid() -> Optional[str]:
-    """The pid of sge_qmaster from its spool directory, to notice a restart during the run."""
-    bootstrap = Path(
-        os.environ.get("SGE_ROOT", "/nonexistent"), os.environ.get("SGE_CELL", "default"), "common", "bootstrap"
-    )
-    try:
-        for line in bootstrap.read_text().splitlines():
-            words = line.split()
-            if len(words) == 2 and words[0] == "qmaster_spool_dir":
-                return Path(words[1], "qmaster.pid").read_text().strip()
-    except OSError:
-        pass
-    return None
+def daemon_pids() -> tuple[str, str]:
+    """The pids of the running sge_qmaster and sge_execd (zombies aside), to notice a restart."""
+    found: dict[str, list[str]] = {"sge_qmaster": [], "sge_execd": []}
+    namespaces = [os.readlink(f"/proc/self/ns/{ns}") for ns in ("pid", "net")]
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            if [os.readlink(entry / "ns" / ns) for ns in ("pid", "net")] != namespaces:
+                continue  # a cluster of its own in a namespace: not ours
+        except OSError:
+            continue
+        comm, state = stat[stat.find("(") + 1 : stat.rfind(")")], stat[stat.rfind(")") + 2 :][:1]
+        if comm in found and state not in ("Z", "X"):
+            found[comm].append(entry.name)
+    return ",".join(sorted(found["sge_qmaster"])), ",".join(sorted(found["sge_execd"]))
 
 
 class Conditions:
@@ -263,7 +282,7 @@ class Conditions:
 
     def __init__(self, tag: str) -> None:
         self.tag = tag
-        self.qmaster_start = qmaster_pid()
+        self.daemons_start = daemon_pids()
         self.load_start = os.getloadavg()
         self.foreign_jobs = 0
 
@@ -275,11 +294,12 @@ class Conditions:
         self.foreign_jobs = max(self.foreign_jobs, len(others))
 
     def report(self) -> dict[str, Any]:
-        end = qmaster_pid()
+        end = daemon_pids()
         return {
             "load_average_start": [round(x, 2) for x in self.load_start],
             "load_average_end": [round(x, 2) for x in os.getloadavg()],
-            "qmaster_restarted": self.qmaster_start != end,
+            "qmaster_restarted": self.daemons_start[0] != end[0],
+            "execd_restarted": self.daemons_start[1] != end[1],
             "most_jobs_of_others_seen": self.foreign_jobs,
         }
 
@@ -462,7 +482,18 @@ def render(report: dict[str, Any]) -> str:
         f"over the repeats; ratio = median / median of C"
     )
     names = {C: "C floor", OURS: f"ours ({report['versions'][OURS]})", OLD: f"drmaa-python {report['versions'][OLD]}"}
-    header = ["workload", "operation", names[C], names[OURS], "ours/C", names[OLD], "0.7.9/C", "target", "met"]
+    header = [
+        "workload",
+        "operation",
+        names[C],
+        names[OURS],
+        "ours/C",
+        "ours-C",
+        names[OLD],
+        "0.7.9/C",
+        "target",
+        "met",
+    ]
     rows = []
     for key, (title, unit, _) in WORKLOADS.items():
         stats = report["results"][key]
@@ -477,6 +508,7 @@ def render(report: dict[str, Any]) -> str:
                 cells[C],
                 cells[OURS],
                 f"{stats[OURS]['median'] / stats[C]['median']:.2f}x",
+                fmt_delta(stats[OURS]["median"] - stats[C]["median"]),
                 cells[OLD],
                 f"{stats[OLD]['median'] / stats[C]['median']:.2f}x",
                 target,
@@ -494,6 +526,7 @@ def render(report: dict[str, Any]) -> str:
                 what,
                 fmt_kib(mem[C]["growth_kib"]),
                 fmt_kib(mem[OURS]["growth_kib"]),
+                "",
                 "",
                 fmt_kib(mem[OLD]["growth_kib"]),
                 "",
@@ -552,8 +585,9 @@ def render(report: dict[str, Any]) -> str:
         f"load average {cond['load_average_start'][0]:.2f} at the start, {cond['load_average_end'][0]:.2f} at the end; "
         f"other jobs on the cluster: up to {cond['most_jobs_of_others_seen']}"
     )
-    if cond["qmaster_restarted"]:
-        lines.append("WARNING: sge_qmaster was restarted during the run: the results are not trustworthy")
+    restarted = [name for name in ("qmaster", "execd") if cond[f"{name}_restarted"]]
+    if restarted:
+        lines.append(f"WARNING: sge_{' and sge_'.join(restarted)} restarted during the run: results not trustworthy")
     if cond["most_jobs_of_others_seen"] or cond["load_average_start"][0] > 1.0:
         lines.append("WARNING: the machine or the cluster was busy with other work: times are inflated and noisy")
     lines.append(f"total run time: {report['total_seconds']:.0f} s")
@@ -599,6 +633,8 @@ def run(options: argparse.Namespace, t_start: float) -> dict[str, Any]:
         queued_jobs()
     except RuntimeError as exc:
         sys.exit(f"run.py: the cluster does not answer ({exc}); start it with scripts/local-sge up")
+    if not usable_queues():
+        sys.exit("run.py: no queue can start jobs (is sge_execd running? see qstat -f); try scripts/local-sge up")
     if REPO in options.cache_dir.resolve().parents or options.cache_dir.resolve() == REPO:
         sys.exit("run.py: --cache-dir must be outside the repository")
 
