@@ -45,18 +45,24 @@ REQUIRED = _required()
 # --- is there a library, and does the DRM answer? -------------------------------
 
 
+_LIBRARY_HINT = (
+    " (run the integration tests in a process of their own, with SGE_ROOT, SGE_CELL, DRMAA_LIBRARY_PATH"
+    " and GLIBC_TUNABLES set before Python starts: scripts/local-sge exec python3 -m pytest tests/integration)"
+)
+
+
 def _library_problem() -> Optional[str]:
     """Why drmaa cannot talk to a real libdrmaa in this process, or None."""
     try:
         import drmaa
     except (RuntimeError, OSError) as exc:
-        return f"libdrmaa cannot be loaded: {type(exc).__name__}: {exc}"
+        return f"libdrmaa cannot be loaded: {type(exc).__name__}: {exc}{_LIBRARY_HINT}"
     path = drmaa.wrappers.library_path
     lib = drmaa.wrappers.lib
     if not isinstance(lib, ctypes.CDLL):
-        return f"drmaa was imported with a fake library ({type(lib).__name__}, path {path!r}), not a real libdrmaa"
+        return f"drmaa was imported with a fake library ({type(lib).__name__}, path {path!r}){_LIBRARY_HINT}"
     if not path or ("/" in path and not os.path.isfile(path)):
-        return f"drmaa was imported with a library that is not a real file ({path!r})"
+        return f"drmaa was imported with a library that is not a real file ({path!r}){_LIBRARY_HINT}"
     return None
 
 
@@ -102,11 +108,8 @@ def cluster_problem() -> Optional[str]:
         reason = _library_problem()
         if reason is None:
             reason = _reach_problem()
-        if reason is not None:
-            reason += (
-                " (set SGE_ROOT, SGE_CELL, DRMAA_LIBRARY_PATH and GLIBC_TUNABLES before Python starts,"
-                " e.g. with scripts/local-sge exec)"
-            )
+            if reason is not None:
+                reason += " (is Grid Engine running? scripts/local-sge status)"
         _PROBLEM["reason"] = reason
     return _PROBLEM["reason"]
 
@@ -347,6 +350,16 @@ class Jobs:
             return True
         return True
 
+    def wait_gone(self, job_ids: list[str], bound: float = CLEANUP_BOUND) -> list[str]:
+        """Wait until the DRM no longer knows *job_ids* (reaped, or ended in another session); return the rest."""
+        deadline = time.monotonic() + bound
+        left = list(job_ids)
+        while True:
+            left = [job_id for job_id in left if self._known(job_id)]
+            if not left or time.monotonic() > deadline:
+                return left
+            time.sleep(0.5)
+
     def cleanup(self) -> None:
         import drmaa
 
@@ -368,11 +381,7 @@ class Jobs:
                     self.session.synchronize(left, 60, True)
                 except drmaa.DrmaaException:
                     pass
-            deadline = time.monotonic() + CLEANUP_BOUND
-            while left and time.monotonic() < deadline:
-                left = [job_id for job_id in left if self._known(job_id)]
-                if left:
-                    time.sleep(0.5)
+            left = self.wait_gone(left)
             for jt in self.templates:
                 try:
                     jt.delete()

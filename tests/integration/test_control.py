@@ -1,0 +1,177 @@
+"""control() and jobStatus() on a real Grid Engine: each action and the state it leads to.
+
+States change asynchronously, so every expected state is polled for with a
+bounded deadline (``jobs.wait_state``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+import drmaa
+from drmaa import JobControlAction, JobState
+from drmaa.errors import (
+    InvalidArgumentException,
+    InvalidJobException,
+    ResumeInconsistentStateException,
+    SuspendInconsistentStateException,
+)
+
+if TYPE_CHECKING:
+    from conftest import Jobs
+
+#: After TERMINATE Grid Engine may report "running" for up to about 13 s.
+TERMINATE_BOUND = 60.0
+
+NO_SUCH_JOB = "code 18: The job specified by the 'jobid' does not exist."
+NO_JOBS_REGISTERED = "code 18: There are no jobs registered"
+
+
+def test_suspend_resume_terminate_a_running_job(jobs: Jobs) -> None:
+    s = jobs.session
+    job_id = jobs.submit("sleep 60")
+    jobs.wait_state(job_id, {JobState.RUNNING})
+
+    s.control(job_id, JobControlAction.SUSPEND)
+    jobs.wait_state(job_id, {JobState.USER_SUSPENDED})
+    with pytest.raises(SuspendInconsistentStateException) as suspended:
+        s.control(job_id, JobControlAction.SUSPEND)
+    assert suspended.value.code == 20
+    assert f"job {job_id} is already suspended" in str(suspended.value)
+
+    s.control(job_id, JobControlAction.RESUME)
+    jobs.wait_state(job_id, {JobState.RUNNING})
+    with pytest.raises(ResumeInconsistentStateException) as resumed:
+        s.control(job_id, JobControlAction.RESUME)
+    assert resumed.value.code == 19
+    assert f"job {job_id} is already unsuspended" in str(resumed.value)
+
+    s.control(job_id, JobControlAction.TERMINATE)
+    state, _ = jobs.wait_state(job_id, {JobState.FAILED}, bound=TERMINATE_BOUND)
+    assert state == "failed"
+    info = s.wait(job_id, 60)
+    assert info.wasAborted is True and info.hasExited is False
+
+
+def test_hold_and_release_a_queued_job(jobs: Jobs) -> None:
+    s = jobs.session
+    job_id = jobs.submit("exit 2", hold=True)
+    assert s.jobStatus(job_id) == JobState.USER_ON_HOLD
+    s.control(job_id, JobControlAction.HOLD)  # holding a held job is accepted
+    assert s.jobStatus(job_id) == JobState.USER_ON_HOLD
+    s.control(job_id, JobControlAction.RELEASE)
+    assert s.jobStatus(job_id) in {JobState.QUEUED_ACTIVE, JobState.RUNNING, JobState.DONE}
+    assert s.wait(job_id, 120).exitStatus == 2
+
+
+def test_hold_a_running_job_reports_user_on_hold_while_it_runs(jobs: Jobs) -> None:
+    s = jobs.session
+    job_id = jobs.submit("sleep 60")
+    jobs.wait_state(job_id, {JobState.RUNNING})
+    s.control(job_id, JobControlAction.HOLD)
+    assert s.jobStatus(job_id) == JobState.USER_ON_HOLD
+    s.control(job_id, JobControlAction.RELEASE)
+    assert s.jobStatus(job_id) == JobState.RUNNING
+    s.control(job_id, JobControlAction.TERMINATE)
+    assert s.wait(job_id, 120).wasAborted is True
+
+
+def test_suspend_or_resume_a_held_job_is_inconsistent(jobs: Jobs) -> None:
+    s = jobs.session
+    job_id = jobs.submit("exit 0", hold=True)
+    with pytest.raises(SuspendInconsistentStateException) as suspended:
+        s.control(job_id, JobControlAction.SUSPEND)
+    assert suspended.value.code == 20
+    assert "in pending/hold state" in str(suspended.value)
+    with pytest.raises(ResumeInconsistentStateException) as resumed:
+        s.control(job_id, JobControlAction.RESUME)
+    assert resumed.value.code == 19
+    assert "in pending/hold state" in str(resumed.value)
+    assert s.jobStatus(job_id) == JobState.USER_ON_HOLD
+
+
+def test_terminate_every_job_of_the_session(jobs: Jobs) -> None:
+    s = jobs.session
+    ids = [jobs.submit("sleep 60"), jobs.submit("sleep 60", hold=True)]
+    s.control(drmaa.Session.JOB_IDS_SESSION_ALL, JobControlAction.TERMINATE)
+    for job_id in ids:
+        jobs.wait_state(job_id, {JobState.FAILED}, bound=TERMINATE_BOUND)
+    s.synchronize(ids, 60, True)  # not JOB_IDS_SESSION_ALL: it would not reap jobs that ended already
+    for job_id in ids:
+        with pytest.raises(InvalidJobException):
+            s.jobStatus(job_id)
+
+
+def test_job_id_may_be_bytes(jobs: Jobs) -> None:
+    job_id = jobs.submit("exit 0", hold=True)
+    assert jobs.session.jobStatus(job_id.encode()) == JobState.USER_ON_HOLD
+    jobs.session.control(job_id.encode(), JobControlAction.RELEASE)
+    assert jobs.session.wait(job_id.encode(), 120).jobId == job_id
+
+
+def test_job_status_runs_through_to_done(jobs: Jobs) -> None:
+    s = jobs.session
+    job_id = jobs.submit("sleep 2")
+    assert s.jobStatus(job_id) in {JobState.QUEUED_ACTIVE, JobState.RUNNING}
+    jobs.wait_state(job_id, {JobState.RUNNING})
+    jobs.wait_state(job_id, {JobState.DONE})
+    assert s.jobStatus(job_id) == JobState.DONE  # stays done until reaped
+    s.wait(job_id, 60)
+
+
+def test_exit_status_does_not_make_a_job_failed(jobs: Jobs) -> None:
+    job_id = jobs.submit("exit 3")
+    jobs.wait_state(job_id, {JobState.DONE, JobState.FAILED})
+    assert jobs.session.jobStatus(job_id) == JobState.DONE
+
+
+# --- ids that are gone, unknown or malformed -------------------------------------------
+
+
+def test_reaped_job_is_invalid_for_status_wait_and_control(jobs: Jobs) -> None:
+    s = jobs.session
+    job_id = jobs.submit("exit 0")
+    s.wait(job_id, 120)
+    with pytest.raises(InvalidJobException) as status:
+        s.jobStatus(job_id)
+    assert str(status.value) == NO_SUCH_JOB
+    with pytest.raises(InvalidJobException) as waited:
+        s.wait(job_id, 5)
+    assert str(waited.value) == NO_SUCH_JOB
+    with pytest.raises(InvalidJobException) as controlled:
+        s.control(job_id, JobControlAction.TERMINATE)
+    assert controlled.value.code == 18
+    assert str(controlled.value) == NO_JOBS_REGISTERED
+
+
+@pytest.mark.parametrize("job_id", ["999999", "999999.1", "1.5"])
+def test_unknown_job_id_is_invalid_job(session: drmaa.Session, job_id: str) -> None:
+    with pytest.raises(InvalidJobException) as status:
+        session.jobStatus(job_id)
+    assert str(status.value) == NO_SUCH_JOB
+    with pytest.raises(InvalidJobException) as waited:
+        session.wait(job_id, 5)
+    assert str(waited.value) == NO_SUCH_JOB
+    with pytest.raises(InvalidJobException) as controlled:
+        session.control(job_id, JobControlAction.TERMINATE)
+    assert str(controlled.value) == NO_JOBS_REGISTERED
+
+
+@pytest.mark.parametrize("job_id", ["abc", ""])
+def test_malformed_job_id_is_invalid_argument(session: drmaa.Session, job_id: str) -> None:
+    message = f'code 4: Job id, "{job_id}", is not a valid job id'
+    for call in (
+        lambda: session.jobStatus(job_id),
+        lambda: session.wait(job_id, 5),
+        lambda: session.control(job_id, JobControlAction.TERMINATE),
+    ):
+        with pytest.raises(InvalidArgumentException) as caught:
+            call()
+        assert str(caught.value) == message
+
+
+def test_unknown_operation_is_refused_before_the_library(session: drmaa.Session) -> None:
+    with pytest.raises(ValueError, match="explode"):
+        session.control("999999", "explode")

@@ -1,0 +1,193 @@
+"""Errors a real Grid Engine produces, and the ones the binding raises before the library is called.
+
+Each DRMAA error comes out as its own exception class, with ``.code``,
+``.diagnosis`` and ``str(exc) == "code N: <diagnosis>"``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+import drmaa
+from drmaa.errors import (
+    DeniedByDrmException,
+    DrmaaException,
+    InvalidArgumentException,
+    InvalidAttributeValueException,
+    InvalidJobException,
+    InvalidJobTemplateException,
+    NoResourceUsageException,
+)
+
+if TYPE_CHECKING:
+    from conftest import Jobs
+
+#: The only resource usage Grid Engine reports for a job that never ran.
+ABORTED_USAGE = {"cpu", "io", "iow", "maxvmem", "mem", "priority", "submission_time", "vmem"}
+
+
+def check_format(exc: DrmaaException, code: int) -> None:
+    assert isinstance(exc, DrmaaException)
+    assert exc.code == code
+    assert exc.diagnosis
+    assert str(exc) == f"code {code}: {exc.diagnosis}"
+
+
+# --- the DRM refuses the job at submission ---------------------------------------------------
+
+
+def test_unknown_resource_is_denied_by_the_drm(jobs: Jobs) -> None:
+    jt = jobs.template("exit 0", nativeSpecification="-l nonexistent_resource=1")
+    with pytest.raises(DeniedByDrmException) as caught:
+        jobs.run(jt)
+    check_format(caught.value, 17)
+    assert 'unknown resource "nonexistent_resource"' in caught.value.diagnosis
+    assert type(caught.value).__name__.lower() == "deniedbydrmexception"  # Galaxy keys its config on this
+
+
+def test_bad_native_option_is_denied_by_the_drm(jobs: Jobs) -> None:
+    jt = jobs.template("exit 0", nativeSpecification="--bogus-flag")
+    with pytest.raises(DeniedByDrmException) as caught:
+        jobs.run(jt)
+    check_format(caught.value, 17)
+    assert caught.value.diagnosis == 'invalid option argument "--bogus-flag"'
+
+
+def test_bulk_submission_is_denied_the_same_way(jobs: Jobs) -> None:
+    jt = jobs.template("exit 0", nativeSpecification="-l nonexistent_resource=1")
+    with pytest.raises(DeniedByDrmException) as caught:
+        jobs.bulk(jt, 1, 2, 1)
+    assert 'unknown resource "nonexistent_resource"' in caught.value.diagnosis
+
+
+def test_empty_remote_command_is_denied(jobs: Jobs) -> None:
+    jt = jobs.template(command="", jobName=None)
+    assert jt.remoteCommand == ""
+    with pytest.raises(DeniedByDrmException) as caught:
+        jobs.run(jt)
+    check_format(caught.value, 17)
+    assert caught.value.diagnosis == "job rejected cause there is no job_name in the request"
+
+
+def test_empty_remote_command_with_a_job_name_is_accepted(jobs: Jobs) -> None:
+    """The job name, not the command, is what Grid Engine checks at submission.
+
+    Submitted on hold and terminated before it runs: when such a job runs,
+    Grid Engine's shepherd crashes and the queue goes into error state.
+    """
+    jt = jobs.template(command="", jobName="drmaa-it-empty", hold=True)
+    job_id = jobs.run(jt)
+    assert jobs.session.jobStatus(job_id) == drmaa.JobState.USER_ON_HOLD
+    jobs.session.control(job_id, drmaa.JobControlAction.TERMINATE)
+    with pytest.raises(NoResourceUsageException):
+        jobs.session.wait(job_id, 60)
+
+
+def test_missing_remote_command_is_denied(session: drmaa.Session) -> None:
+    with session.createJobTemplate() as jt:
+        with pytest.raises(DeniedByDrmException) as caught:
+            session.runJob(jt)
+    check_format(caught.value, 17)
+    assert caught.value.diagnosis == 'job template must have "drmaa_remote_command" attribute set'
+
+
+def test_unknown_job_category_is_denied(jobs: Jobs) -> None:
+    jt = jobs.template("exit 0", jobCategory="drmaa-it-no-such-category")
+    assert jt.jobCategory == "drmaa-it-no-such-category"
+    with pytest.raises(DeniedByDrmException) as caught:
+        jobs.run(jt)
+    check_format(caught.value, 17)
+    assert caught.value.diagnosis == "Unknown job category"
+
+
+def test_nonexistent_working_directory_aborts_the_job(jobs: Jobs, jobdir: Path) -> None:
+    """Grid Engine accepts the job; it fails when the execution host cannot change into the directory."""
+    jt = jobs.template("exit 0", workingDirectory=f"{jobdir}/does/not/exist")
+    job_id = jobs.run(jt)
+    jobs.wait_state(job_id, {drmaa.JobState.FAILED})
+    info = jobs.session.wait(job_id, 60)
+    assert info.wasAborted is True and info.hasExited is False
+    assert set(info.resourceUsage) == ABORTED_USAGE
+
+
+# --- the library refuses a value --------------------------------------------------------------
+
+
+def test_invalid_attribute_value(jobs: Jobs) -> None:
+    jt = jobs.template("exit 0")
+    with pytest.raises(InvalidAttributeValueException) as caught:
+        jt.jobSubmissionState = "drmaa_paused"
+    check_format(caught.value, 14)
+    assert isinstance(caught.value, AttributeError)
+
+
+def test_invalid_job_id_classes(session: drmaa.Session) -> None:
+    with pytest.raises(InvalidJobException) as unknown:
+        session.jobStatus("999999")
+    check_format(unknown.value, 18)
+    with pytest.raises(InvalidArgumentException) as malformed:
+        session.jobStatus("abc")
+    check_format(malformed.value, 4)
+    assert isinstance(malformed.value, AttributeError)
+
+
+# --- the binding refuses before C is called -------------------------------------------------------
+
+
+def test_nul_bytes_are_refused_before_the_library(jobs: Jobs) -> None:
+    s = jobs.session
+    jt = jobs.template("exit 0")
+    for call in (
+        lambda: setattr(jt, "remoteCommand", "/bin/true\0 -rf"),
+        lambda: setattr(jt, "args", ["a\0b"]),
+        lambda: setattr(jt, "jobEnvironment", {"A\0B": "1"}),
+        lambda: setattr(jt, "email", ["a@b\0c"]),
+        lambda: s.jobStatus("1\0 2"),
+        lambda: s.wait("1\0", 1),
+        lambda: s.control("1\0", drmaa.JobControlAction.TERMINATE),
+        lambda: s.synchronize(["1\0"], 1),
+    ):
+        with pytest.raises(ValueError, match="NUL"):
+            call()
+    assert jt.remoteCommand == "/bin/sh"  # untouched
+    assert jobs.finish(jt).exitStatus == 0
+
+
+def test_nul_byte_in_contact_is_refused(session: drmaa.Session) -> None:
+    contact = session.contact
+    session.exit()
+    with pytest.raises(ValueError, match="NUL"):
+        session.initialize(contact + "\0x")
+    session.initialize(contact)  # nothing was opened in between
+
+
+@pytest.mark.parametrize(
+    ("call", "error"),
+    [
+        (lambda s, jt: s.runBulkJobs(jt, "1", 2, 1), TypeError),
+        (lambda s, jt: s.runBulkJobs(jt, 1, 2**32 + 2, 1), ValueError),
+        (lambda s, jt: s.wait("1", -5), ValueError),
+        (lambda s, jt: s.wait("1", "soon"), TypeError),
+        (lambda s, jt: s.synchronize(["1"], float("nan")), ValueError),
+        (lambda s, jt: s.control("1", "explode"), ValueError),
+    ],
+)
+def test_bad_python_values_are_refused_before_the_library(jobs: Jobs, call: object, error: type) -> None:
+    jt = jobs.template("exit 0")
+    with pytest.raises(error):
+        call(jobs.session, jt)  # type: ignore[operator]
+    with pytest.raises(InvalidJobException):  # nothing was submitted
+        jobs.session.wait(drmaa.Session.JOB_IDS_SESSION_ANY, drmaa.Session.TIMEOUT_NO_WAIT)
+
+
+def test_template_used_after_delete(jobs: Jobs) -> None:
+    jt = jobs.template("exit 0")
+    jobs.session.deleteJobTemplate(jt)
+    with pytest.raises(InvalidJobTemplateException, match="deleted"):
+        jobs.run(jt)
+    with pytest.raises(InvalidJobTemplateException):
+        jt.args = ["x"]
+    assert isinstance(InvalidJobTemplateException("x"), DrmaaException)

@@ -1,0 +1,259 @@
+"""The tutorial programs under ``examples/``, run as they are on the real cluster, with their output checked.
+
+Each program runs as a child process from the ``examples/`` directory, with
+``PYTHONPATH`` pointing at this checkout and the cluster's environment
+inherited. The programs of the selected tests all start together when the
+first of them is needed (``example5`` alone takes 50 s); each test then
+waits for its program. Jobs that a program leaves behind are terminated by
+the test, and the output files Grid Engine wrote for them into the home
+directory are removed.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import pwd
+import re
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from conftest import Jobs
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
+HOME = Path(pwd.getpwuid(os.getuid()).pw_dir)
+#: The longest one program may take (example5 polls for 50 s; the array jobs share 4 slots).
+EXAMPLE_BOUND = 300
+
+SLEEPER_OUTPUT = "Hello world, the answer is 42\nSimon says: Bye world!\n"
+SUBMITTED = re.compile(r"Your job has been submitted with ID (\d+)")
+SUBMITTED_ARRAY = re.compile(r"Your jobs have been submitted with IDs (\[.*\])")
+TEST_NAME = re.compile(r"test_(example\d+(?:_\d+)?)_")
+
+
+class Run:
+    """One example program running as a child process."""
+
+    def __init__(self, name: str) -> None:
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+        self.name = name
+        self.proc = subprocess.Popen(
+            [sys.executable, f"{name}.py"],
+            cwd=EXAMPLES,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.out = ""
+        self.err = ""
+
+    def finish(self) -> str:
+        """Wait for the program; return its output."""
+        if self.proc.returncode is None:
+            self.out, self.err = self.proc.communicate(timeout=EXAMPLE_BOUND)
+        return self.out
+
+    def kill(self) -> None:
+        if self.proc.returncode is None:
+            self.proc.kill()
+            self.proc.communicate()
+
+    def check(self) -> None:
+        assert self.proc.returncode == 0, f"{self.name} exited with {self.proc.returncode}:\n{self.out}\n{self.err}"
+        assert self.err == "", self.err
+
+
+@pytest.fixture(scope="module")
+def runs(request: pytest.FixtureRequest) -> Iterator[dict[str, Run]]:
+    """Start every example that a selected test of this module checks, all at once."""
+    here = Path(__file__).resolve()
+    names = sorted(
+        {
+            match.group(1)
+            for item in request.session.items
+            if Path(str(item.path)).resolve() == here and (match := TEST_NAME.match(item.name))
+        }
+    )
+    started = {name: Run(name) for name in names}
+    try:
+        yield started
+    finally:
+        for run in started.values():
+            run.kill()
+
+
+def finished(runs: dict[str, Run], name: str) -> list[str]:
+    return runs[name].finish().splitlines()
+
+
+def adopt(jobs: Jobs, lines: list[str]) -> list[str]:
+    """Track the jobs a program says it submitted (before anything is asserted), and their output files."""
+    ids: list[str] = []
+    for line in lines:
+        single = SUBMITTED.fullmatch(line)
+        if single:
+            ids.append(single.group(1))
+        array = SUBMITTED_ARRAY.fullmatch(line)
+        if array:
+            listed = ast.literal_eval(array.group(1))
+            assert isinstance(listed, list), line
+            ids += [str(job_id) for job_id in listed]
+    jobs.track(*ids)
+
+    def remove() -> None:
+        for job_id in ids:
+            (HOME / f"sleeper.sh.o{job_id}").unlink(missing_ok=True)
+
+    jobs.on_cleanup(remove)
+    return ids
+
+
+def sleeper_output(job_id: str) -> str:
+    return (HOME / f"sleeper.sh.o{job_id}").read_text(encoding="utf-8")
+
+
+def check_array(ids: list[str]) -> None:
+    """15 tasks 1, 3, ..., 29 of one array job (runBulkJobs(jt, 1, 30, 2))."""
+    number = ids[0].split(".")[0]
+    assert number.isdigit(), ids
+    assert ids == [f"{number}.{task}" for task in range(1, 30, 2)]
+
+
+# --- programs that leave jobs behind come first, so their jobs end early -------------------
+
+
+def test_example2_submits_a_job(runs: dict[str, Run], jobs: Jobs) -> None:
+    lines = finished(runs, "example2")
+    ids = adopt(jobs, lines)
+    runs["example2"].check()
+    assert len(ids) == 1, lines
+    assert lines == ["Creating job template", f"Your job has been submitted with ID {ids[0]}", "Cleaning up"]
+
+
+def test_example2_1_submits_an_array_job(runs: dict[str, Run], jobs: Jobs) -> None:
+    lines = finished(runs, "example2_1")
+    ids = adopt(jobs, lines)
+    runs["example2_1"].check()
+    assert lines == ["Creating job template", f"Your jobs have been submitted with IDs {ids}", "Cleaning up"]
+    check_array(ids)
+
+
+def test_example4_terminates_its_job(runs: dict[str, Run], jobs: Jobs) -> None:
+    lines = finished(runs, "example4")
+    ids = adopt(jobs, lines)
+    runs["example4"].check()
+    assert len(ids) == 1, lines
+    assert lines == ["Creating job template", f"Your job has been submitted with ID {ids[0]}", "Cleaning up"]
+    # Terminated at once: the job goes away without sleeper.sh having finished.
+    assert jobs.wait_gone(ids) == []
+    output = HOME / f"sleeper.sh.o{ids[0]}"
+    assert not output.exists() or "Bye world!" not in output.read_text(encoding="utf-8")
+
+
+# --- programs that only open sessions ----------------------------------------------------------
+
+
+def contact_of(run: Run) -> str:
+    """Grid Engine's contact string for a session of the child process."""
+    return rf"session={re.escape(socket.gethostname())}\.{run.proc.pid}\.\d+"
+
+
+def test_example1_starts_a_session(runs: dict[str, Run]) -> None:
+    lines = finished(runs, "example1")
+    runs["example1"].check()
+    assert lines == ["A session was started successfully"]
+
+
+def test_example1_1_reconnects_by_contact(runs: dict[str, Run]) -> None:
+    lines = finished(runs, "example1_1")
+    runs["example1_1"].check()
+    assert len(lines) == 4, lines
+    assert re.fullmatch(f"session contact returns: {contact_of(runs['example1_1'])}", lines[1]), lines
+    assert lines[:1] + lines[2:] == [
+        "A session was started successfully",
+        "Exited from session",
+        "Session was restarted successfully",
+    ]
+
+
+def test_example6_queries_the_system(runs: dict[str, Run]) -> None:
+    lines = finished(runs, "example6")
+    runs["example6"].check()
+    assert len(lines) == 6, lines
+    assert re.fullmatch(f"Supported contact strings: {contact_of(runs['example6'])}", lines[1]), lines
+    assert lines[:1] + lines[2:] == [
+        "A DRMAA object was created",
+        "Supported DRM systems: SGE 8.1.9",
+        "Supported DRMAA implementations: SGE 8.1.9",
+        "Version 1.0",
+        "Exiting",
+    ]
+
+
+# --- programs that wait for their jobs ------------------------------------------------------------
+
+
+def test_example3_waits_for_its_job(runs: dict[str, Run], jobs: Jobs) -> None:
+    lines = finished(runs, "example3")
+    ids = adopt(jobs, lines)
+    runs["example3"].check()
+    assert len(ids) == 1, lines
+    assert lines == [
+        "Creating job template",
+        f"Your job has been submitted with ID {ids[0]}",
+        f"Job: {ids[0]} finished with status True",
+        "Cleaning up",
+    ]
+    assert sleeper_output(ids[0]) == SLEEPER_OUTPUT
+
+
+def test_example3_1_synchronizes_an_array_job(runs: dict[str, Run], jobs: Jobs) -> None:
+    lines = finished(runs, "example3_1")
+    ids = adopt(jobs, lines)
+    runs["example3_1"].check()
+    check_array(ids)
+    assert lines == ["Creating job template", f"Your jobs have been submitted with IDs {ids}", "Cleaning up"]
+    for job_id in ids:
+        assert sleeper_output(job_id) == SLEEPER_OUTPUT
+
+
+def test_example3_2_collects_each_task(runs: dict[str, Run], jobs: Jobs) -> None:
+    lines = finished(runs, "example3_2")
+    ids = adopt(jobs, lines)
+    runs["example3_2"].check()
+    check_array(ids)
+    collected = []
+    for job_id in ids:
+        collected += [f"Collecting job {job_id}", f"Job: {job_id} finished with status True"]
+    submitted = f"Your jobs have been submitted with IDs {ids}"
+    assert lines == ["Creating job template", submitted, *collected, "Cleaning up"]
+    for job_id in ids:
+        assert sleeper_output(job_id) == SLEEPER_OUTPUT
+
+
+def test_example5_reports_progress(runs: dict[str, Run], jobs: Jobs) -> None:
+    lines = finished(runs, "example5")
+    ids = adopt(jobs, lines)
+    runs["example5"].check()
+    assert len(ids) == 1, lines
+    assert lines[:2] == ["Creating job template", f"Your job has been submitted with ID {ids[0]}"]
+    assert lines[-1] == "Cleaning up"
+    checks = lines[2:-1]
+    assert checks[0::2] == [f"Checking {ix} of 10 times" for ix in range(10)]
+    progress = ["job is queued and active", "job is running", "job finished normally"]
+    statuses = checks[1::2]
+    assert set(statuses) <= set(progress), statuses
+    assert statuses == sorted(statuses, key=progress.index), statuses  # never goes back
+    assert statuses[-1] == "job finished normally"  # sleeper.sh takes 3 s, the program 50 s
+    assert sleeper_output(ids[0]) == SLEEPER_OUTPUT
