@@ -28,7 +28,7 @@ import tempfile
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Callable, Iterator, NamedTuple, Optional
+from typing import Any, Callable, Iterator, NamedTuple, Optional
 
 import pytest
 
@@ -115,6 +115,35 @@ class GridEngine:
             if records and key:
                 records[-1][key] = value.strip()
         return [record for record in records if record.get("jobnumber") == job_id]
+
+    def describe(self, prefix: str) -> str:
+        """What ``qstat`` says of the jobs named *prefix* and of the queue as a whole, for failure messages."""
+        try:
+            everything = self.jobs()
+        except (RuntimeError, subprocess.TimeoutExpired, ET.ParseError) as exc:
+            return f"qstat failed: {exc}"
+        ours = {job: info for job, info in everything.items() if info[0].startswith(prefix)}
+        states: dict[str, int] = {}
+        for _, state in everything.values():
+            states[state] = states.get(state, 0) + 1
+        return f"our jobs in qstat: {ours or 'none'}; all jobs by state: {states or 'none'}"
+
+    def run_client(
+        self, command: list[str], prefix: str, timeout: float, **kwargs: Any
+    ) -> subprocess.CompletedProcess[str]:
+        """Run a client program to its end; on timeout fail with its output and the state of its jobs."""
+        try:
+            return subprocess.run(command, text=True, timeout=timeout, check=False, **kwargs)
+        except subprocess.TimeoutExpired as exc:
+            output = "\n".join(
+                text.decode(errors="replace") if isinstance(text, bytes) else text
+                for text in (exc.stdout, exc.stderr)
+                if text
+            )
+            pytest.fail(
+                f"{Path(command[0]).name} did not finish within {timeout} s; {self.describe(prefix)}\n"
+                f"(jobs left in state qw found no free slot: the cluster was busy with other jobs)\n{output}"
+            )
 
     def delete_named(self, prefix: str) -> list[str]:
         """Delete every job whose name starts with *prefix*; return their ids."""

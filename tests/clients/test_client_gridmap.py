@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import textwrap
 from pathlib import Path
 
@@ -92,13 +91,13 @@ def test_grid_map_runs_functions_as_grid_engine_jobs(gridmap_venv, check_our_drm
         SEND_ERROR_MAIL="False",  # there is no SMTP server here
         CREATE_PLOTS="False",
     )
-    result = subprocess.run(
+    result = grid_engine.run_client(
         [str(gridmap_venv.python), str(driver), str(out_dir), job_prefix, str(temp_dir)],
+        job_prefix,
+        timeout=300,
         cwd=tmp_path,
         env=env,
         capture_output=True,
-        text=True,
-        timeout=300,
     )
     output = f"--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
     assert result.returncode == 0, output

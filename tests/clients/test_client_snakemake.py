@@ -8,6 +8,7 @@ Engine writes into ``--drmaa-log-dir``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -100,15 +101,15 @@ def _reset_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def run_snakemake(venv, command: list[str], cwd: Path, timeout: float = 300) -> tuple[int, str]:
-    result = subprocess.run(
+def run_snakemake(venv, grid_engine, prefix: str, command: list[str], cwd: Path) -> tuple[int, str]:
+    result = grid_engine.run_client(
         command,
+        prefix,
+        timeout=300,
         cwd=cwd,
         env=venv.env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
-        text=True,
-        timeout=timeout,
         start_new_session=True,
     )
     return result.returncode, result.stdout
@@ -120,7 +121,7 @@ def log_files(logs: Path, job_id: str) -> list[str]:
 
 def test_rules_run_as_grid_engine_jobs(snakemake_venv, workflow, grid_engine, job_prefix):
     workdir, command, logs = workflow(SNAKEFILE_OK)
-    code, output = run_snakemake(snakemake_venv, command, workdir)
+    code, output = run_snakemake(snakemake_venv, grid_engine, job_prefix, command, workdir)
     assert code == 0, output
 
     submitted = dict(SUBMITTED.findall(output))  # Snakemake job id -> Grid Engine job id
@@ -151,7 +152,7 @@ def test_rules_run_as_grid_engine_jobs(snakemake_venv, workflow, grid_engine, jo
 
 def test_failing_rule_is_reported(snakemake_venv, workflow, grid_engine, job_prefix):
     workdir, command, logs = workflow(SNAKEFILE_FAIL)
-    code, output = run_snakemake(snakemake_venv, command, workdir)
+    code, output = run_snakemake(snakemake_venv, grid_engine, job_prefix, command, workdir)
     assert code != 0, output
 
     submitted = dict(SUBMITTED.findall(output))
@@ -196,7 +197,7 @@ def test_interrupt_cancels_running_job(snakemake_venv, workflow, grid_engine, jo
         process = subprocess.Popen(
             command,
             cwd=workdir,
-            env=snakemake_venv.env(),
+            env=snakemake_venv.env(PYTHONFAULTHANDLER="1"),
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -221,6 +222,9 @@ def test_interrupt_cancels_running_job(snakemake_venv, workflow, grid_engine, jo
         try:
             code = process.wait(timeout=90)
         except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGABRT)  # PYTHONFAULTHANDLER: print every thread's stack
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=10)
             pytest.fail(f"Snakemake did not exit within 90 s of SIGINT:\n{output_file.read_text(errors='replace')}")
         output = output_file.read_text(errors="replace")
         assert code != 0, output
