@@ -22,6 +22,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -131,19 +132,28 @@ class GridEngine:
     def run_client(
         self, command: list[str], prefix: str, timeout: float, **kwargs: Any
     ) -> subprocess.CompletedProcess[str]:
-        """Run a client program to its end; on timeout fail with its output and the state of its jobs."""
-        try:
-            return subprocess.run(command, text=True, timeout=timeout, check=False, **kwargs)
-        except subprocess.TimeoutExpired as exc:
-            output = "\n".join(
-                text.decode(errors="replace") if isinstance(text, bytes) else text
-                for text in (exc.stdout, exc.stderr)
-                if text
-            )
-            pytest.fail(
-                f"{Path(command[0]).name} did not finish within {timeout} s; {self.describe(prefix)}\n"
-                f"(jobs left in state qw found no free slot: the cluster was busy with other jobs)\n{output}"
-            )
+        """Run a client program to its end, in a process group of its own.
+
+        On timeout the whole group is killed (gridmap leaves a forked heartbeat
+        process behind otherwise) and the test fails with the program's output
+        and what ``qstat`` says of its jobs.
+        """
+        with subprocess.Popen(command, text=True, start_new_session=True, **kwargs) as process:
+            try:
+                stdout, stderr = process.communicate(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                stdout, stderr = process.communicate()
+                output = "\n".join(text for text in (stdout, stderr) if text)
+                waiting = any(state == "qw" for _, state in self.jobs_named(prefix).values())
+                hint = "\n(its jobs in state qw found no free slot: the cluster was busy)" if waiting else ""
+                name = Path(command[0]).name
+                pytest.fail(f"{name} did not finish within {timeout} s; {self.describe(prefix)}{hint}\n{output}")
+            finally:
+                # Nothing the program started may outlive it (the group is empty after a clean run).
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+        return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
 
     def delete_named(self, prefix: str) -> list[str]:
         """Delete every job whose name starts with *prefix*; return their ids."""

@@ -110,7 +110,6 @@ def run_snakemake(venv, grid_engine, prefix: str, command: list[str], cwd: Path)
         env=venv.env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
-        start_new_session=True,
     )
     return result.returncode, result.stdout
 
@@ -236,6 +235,6 @@ def test_interrupt_cancels_running_job(snakemake_venv, workflow, grid_engine, jo
         assert records and records[-1]["jobname"].startswith(f"{job_prefix}.long."), records
         assert not (workdir / "long.txt").exists()  # the job did not run to its end
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
