@@ -130,6 +130,22 @@ def test_calls_after_exit_raise_no_active_session(session: drmaa.Session) -> Non
         assert caught.value.diagnosis
 
 
+def test_calls_before_initialize_raise_no_active_session() -> None:
+    no_session()
+    s = drmaa.Session()
+    for call in (
+        s.createJobTemplate,
+        drmaa.JobTemplate,
+        lambda: s.jobStatus("1"),
+        lambda: s.wait(drmaa.Session.JOB_IDS_SESSION_ANY, 0),
+        lambda: s.synchronize([drmaa.Session.JOB_IDS_SESSION_ALL], 0, True),
+        lambda: s.control(drmaa.Session.JOB_IDS_SESSION_ALL, drmaa.JobControlAction.HOLD),
+    ):
+        with pytest.raises(NoActiveSessionException) as caught:
+            call()
+        assert str(caught.value) == "code 5: No active session"
+
+
 def test_initialize_with_a_bogus_contact_raises_invalid_argument() -> None:
     no_session()
     with pytest.raises(InvalidArgumentException) as caught:
