@@ -6,8 +6,11 @@ Each DRMAA error comes out as its own exception class, with ``.code``,
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Optional
 
 import pytest
 
@@ -24,6 +27,8 @@ from drmaa.errors import (
 
 if TYPE_CHECKING:
     from conftest import Jobs
+
+ROOT = Path(__file__).resolve().parents[2]
 
 #: The only resource usage Grid Engine reports for a job that never ran.
 ABORTED_USAGE = {"cpu", "io", "iow", "maxvmem", "mem", "priority", "submission_time", "vmem"}
@@ -111,6 +116,59 @@ def test_nonexistent_working_directory_aborts_the_job(jobs: Jobs, jobdir: Path) 
     info = jobs.session.wait(job_id, 60)
     assert info.wasAborted is True and info.hasExited is False
     assert set(info.resourceUsage) == ABORTED_USAGE
+
+
+# --- the session cannot start (each case in a child process: the environment is read at start) -----
+
+_INITIALIZE = """
+import drmaa
+try:
+    drmaa.Session.initialize()
+except drmaa.DrmaaException as exc:
+    print(type(exc).__name__, exc.code, exc, sep="|")
+else:
+    drmaa.Session.exit()
+    print("initialized")
+"""
+
+
+def initialize_in_child(**changes: Optional[str]) -> list[str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    for name, value in changes.items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    proc = subprocess.run(
+        [sys.executable, "-c", _INITIALIZE], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.strip().split("|")
+
+
+def test_initialize_without_sge_root_is_an_internal_error() -> None:
+    assert initialize_in_child(SGE_ROOT=None) == [
+        "InternalException",
+        "1",
+        "code 1: Please set the environment variable SGE_ROOT.",
+    ]
+
+
+def test_initialize_with_an_unknown_cell_is_an_internal_error() -> None:
+    name, code, message = initialize_in_child(SGE_CELL="drmaa-it-nosuchcell")
+    assert (name, code) == ("InternalException", "1")
+    assert message.startswith("code 1: cell directory ") and message.endswith("/drmaa-it-nosuchcell\" doesn't exist")
+
+
+def test_initialize_without_a_reachable_master_is_a_communication_failure() -> None:
+    name, code, message = initialize_in_child(SGE_QMASTER_PORT="1")
+    assert (name, code) == ("DrmCommunicationException", "2")
+    assert "qmaster using port 1 on host" in message, message
+
+
+def test_initialize_in_the_right_environment_works() -> None:
+    assert initialize_in_child() == ["initialized"]
 
 
 # --- the library refuses a value --------------------------------------------------------------
