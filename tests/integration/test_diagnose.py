@@ -17,6 +17,8 @@ import pytest
 
 pytestmark = pytest.mark.integration
 
+ROOT = Path(__file__).resolve().parents[2]
+
 #: Longest one run may take (the test job sleeps 1 s; qmaster may be slow to answer).
 RUN_BOUND = 150.0
 TLS_EXPORT = "export GLIBC_TUNABLES=glibc.rtld.optional_static_tls=4096"
@@ -25,9 +27,11 @@ TLS_EXPORT = "export GLIBC_TUNABLES=glibc.rtld.optional_static_tls=4096"
 def check(*args: str, env: Optional[dict[str, str]] = None, program: Optional[list[str]] = None) -> tuple[int, str]:
     """Run ``python -m drmaa ARGS``; return its exit status and output (stderr included)."""
     command = [*(program or [sys.executable, "-m", "drmaa"]), *args]
+    env = dict(os.environ if env is None else env)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     proc = subprocess.run(
         command,
-        env=os.environ.copy() if env is None else env,
+        env=env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -77,8 +81,12 @@ def test_sge_root_unset() -> None:
     code, out = check(env=without("SGE_ROOT"))
     assert code == 1, out
     assert "SGE_ROOT is not set" in out
-    assert "initialize() failed: InternalException: code 1: Please set the environment variable SGE_ROOT." in out
+    # Grid Engine refuses even to name itself without SGE_ROOT: one cause, told once.
+    message = "InternalException: code 1: Please set the environment variable SGE_ROOT."
+    assert f"PROBLEM: asking the library about itself failed: {message}" in out
+    assert f"initialize() failed the same way: {message}" in out
     assert "What to do: Grid Engine's library needs SGE_ROOT and SGE_CELL in the environment" in out
+    assert out.rstrip().endswith("1 problem(s) found; see PROBLEM and What to do above.")
 
 
 def test_wrong_cell() -> None:
