@@ -170,7 +170,7 @@ def _cell_advice(environ: Mapping[str, str]) -> str:
         return (
             f"{where} names no cell under {root}; the cells there are: {', '.join(cells)}. export SGE_CELL={cells[0]}"
         )
-    return f"{where} names no cell under {root}, and none is there: is SGE_ROOT right?"
+    return f"{where} names no cell under {root or '$SGE_ROOT (unset)'}, and none is there: is SGE_ROOT right?"
 
 
 def advice(exc: BaseException, environ: Optional[Mapping[str, str]] = None) -> str:

@@ -200,6 +200,17 @@ def test_advice_wrong_cell_and_no_cell_at_all(tmp_path: Path) -> None:
     assert "SGE_CELL is unset" in text and "is SGE_ROOT right?" in text
 
 
+def test_advice_wrong_cell_without_sge_root() -> None:
+    text = _diagnose.advice(error(1, NO_CELL), {"SGE_CELL": "nosuchcell"})
+    assert text == "SGE_CELL=nosuchcell names no cell under $SGE_ROOT (unset), and none is there: is SGE_ROOT right?"
+
+
+def test_advice_for_a_library_failure_is_the_library_advice(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os.path, "isfile", lambda path: False)
+    failure = errors.LibraryNotFoundException("not found", [("/x/libdrmaa.so", "no such file (from well-known path)")])
+    assert _diagnose.advice(failure, {}).startswith("No DRMAA library is installed where this package looks.")
+
+
 def test_advice_sge_root_that_does_not_exist(tmp_path: Path) -> None:
     root = tmp_path / "nowhere"
     text = _diagnose.advice(error(1, NO_CELL), {"SGE_ROOT": str(root), "SGE_CELL": "default"})
