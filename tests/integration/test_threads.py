@@ -39,9 +39,9 @@ A process has one DRMAA session; every thread of the process may use it.
   :exc:`~drmaa.InvalidJobTemplateException`; it never touches freed memory.
 - **exit() while other threads wait.** ``exit()`` may be called while other
   threads block in ``wait()`` or ``synchronize()``: it returns at once, and
-  within about a second each waiting thread gets
-  :exc:`~drmaa.NoActiveSessionException` (code 5); none blocks for good,
-  none crashes. The jobs keep running: a later ``initialize(contact)`` with
+  so does every waiting thread, with :exc:`~drmaa.NoActiveSessionException`
+  (code 5; on Grid Engine within a millisecond, and never later than the
+  end of the current one-second slice); none blocks for good, none crashes. The jobs keep running: a later ``initialize(contact)`` with
   the old session's contact string re-attaches to them, and they can be
   waited for and reaped as usual. Calls made after ``exit()`` raise
   ``NoActiveSessionException`` too, until the next ``initialize()``.
