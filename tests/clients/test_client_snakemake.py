@@ -178,14 +178,20 @@ def test_failing_rule_is_reported(snakemake_venv, workflow, grid_engine, job_pre
     assert not left, f"jobs still in qstat: {sorted(left)}"
 
 
-def _wait_for(condition, timeout: float, what: str, output_file: Path):
+def _wait_for(condition, timeout: float, what: str, process: subprocess.Popen, output_file: Path, grid_engine, prefix):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()
         if value:
             return value
+        if process.poll() is not None:
+            output = output_file.read_text(errors="replace")
+            pytest.fail(f"Snakemake exited ({process.returncode}) before {what}:\n{output}")
         time.sleep(0.5)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}:\n{output_file.read_text(errors='replace')}")
+    pytest.fail(
+        f"timed out after {timeout} s waiting for {what}; {grid_engine.describe(prefix)}:\n"
+        + output_file.read_text(errors="replace")
+    )
 
 
 @pytest.mark.parametrize("target", ["process group", "process"])
@@ -207,10 +213,18 @@ def test_interrupt_cancels_running_job(snakemake_venv, workflow, grid_engine, jo
         def submitted():
             return SUBMITTED.findall(output_file.read_text(errors="replace"))
 
-        ((_, job_id),) = _wait_for(submitted, 120, "the submission", output_file)
+        ((_, job_id),) = _wait_for(submitted, 120, "the submission", process, output_file, grid_engine, job_prefix)
         # The job is running on the cluster (it wrote its $JOB_ID) and qstat lists it.
         jobid_file = workdir / "long.jobid"
-        _wait_for(lambda: jobid_file.exists() and jobid_file.read_text().strip(), 120, "the job to start", output_file)
+        _wait_for(
+            lambda: jobid_file.exists() and jobid_file.read_text().strip(),
+            120,
+            "the job to start",
+            process,
+            output_file,
+            grid_engine,
+            job_prefix,
+        )
         assert jobid_file.read_text().strip() == job_id
         assert job_id in grid_engine.jobs()
 
