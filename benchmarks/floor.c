@@ -149,7 +149,7 @@ struct job_info {
 };
 
 /* Job cycles and synchronize() give up after this long: a qmaster restarted meanwhile loses the events. */
-#define JOB_TIMEOUT 120
+#define JOB_TIMEOUT 60
 
 static void wait_job(const char *job_id, signed long timeout, struct job_info *info)
 {
@@ -347,7 +347,7 @@ static int jobs(int template_cycles, int job_cycles, int wait_jobs)
     fflush(ids_file);
     {
         const char *all[] = {DRMAA_JOB_IDS_SESSION_ALL, NULL};
-        CHECK("synchronize", drmaa_synchronize(all, 5 * JOB_TIMEOUT, 0, DIAG));
+        CHECK("synchronize", drmaa_synchronize(all, 3 * JOB_TIMEOUT, 0, DIAG));
     }
     CHECK("delete_job_template", drmaa_delete_job_template(jt, DIAG));
     printf("{\"ready\": true}\n");

@@ -89,6 +89,10 @@ def cpu_model() -> str:
     return platform.processor() or "unknown CPU"
 
 
+class NoAnswer(RuntimeError):
+    """A worker said nothing in time."""
+
+
 class Interrupted(Exception):
     """SIGTERM or SIGHUP arrived; unwinds like Ctrl-C so that cleanup runs."""
 
@@ -293,6 +297,16 @@ class Conditions:
             return
         self.foreign_jobs = max(self.foreign_jobs, len(others))
 
+    def check_daemons(self) -> None:
+        """Stop the run if sge_qmaster or sge_execd restarted: sessions lose their job events then."""
+        now = daemon_pids()
+        for name, before, after in zip(("sge_qmaster", "sge_execd"), self.daemons_start, now):
+            if before != after:
+                raise RuntimeError(
+                    f"{name} restarted during the run (pid {before or '-'} -> {after or '-'}; another user of the "
+                    "cluster?): libdrmaa sessions lose their job events then, so the run is void; run it again"
+                )
+
     def report(self) -> dict[str, Any]:
         end = daemon_pids()
         return {
@@ -324,14 +338,26 @@ class Worker:
         self.proc.stdin.write(line.encode() + b"\n")
         self.proc.stdin.flush()
 
-    def read(self, timeout: float) -> dict[str, Any]:
+    def read(self, timeout: float, watch: Optional[Conditions] = None) -> dict[str, Any]:
+        """The next JSON line; with *watch*, give up as soon as a cluster daemon restarts."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return self._read(min(5.0, max(0.0, deadline - time.monotonic())))
+            except NoAnswer:
+                if time.monotonic() >= deadline:
+                    raise NoAnswer(f"{self.name}: no answer within {timeout:.0f} s{self.tail()}") from None
+                if watch is not None:
+                    watch.check_daemons()
+
+    def _read(self, timeout: float) -> dict[str, Any]:
         assert self.proc.stdout is not None
         fd = self.proc.stdout.fileno()
         deadline = time.monotonic() + timeout
         while b"\n" not in self._buffer:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise RuntimeError(f"{self.name}: no answer within {timeout:.0f} s{self.tail()}")
+                raise NoAnswer(self.name)
             ready, _, _ = select.select([fd], [], [], left)
             if ready:
                 chunk = os.read(fd, 1 << 16)
@@ -659,6 +685,7 @@ def run(options: argparse.Namespace, t_start: float) -> dict[str, Any]:
             for name in CONTENDERS:
                 t0 = time.monotonic()
                 conditions.look()
+                conditions.check_daemons()
                 batches[name].append(bench.batch(name))
                 log(f"workloads 1-4, repeat {repeat + 1}/{options.repeats}, {name}: {time.monotonic() - t0:.1f} s")
 
@@ -668,7 +695,7 @@ def run(options: argparse.Namespace, t_start: float) -> dict[str, Any]:
             f"memory: {options.template_cycles:,} template cycles and {options.job_cycles:,} job cycles each, "
             f"then {options.wait_jobs} jobs each for workload 5"
         )
-        phase_timeout = 300 + 30 * options.job_cycles
+        phase_timeout = 240 + 10 * options.job_cycles
         t0 = time.monotonic()
         jobs = {
             name: bench.start(name, "jobs", options.template_cycles, options.job_cycles, options.wait_jobs)[0]
@@ -677,14 +704,14 @@ def run(options: argparse.Namespace, t_start: float) -> dict[str, Any]:
         counter, _ = bench.start(OURS, "count")
         memory: dict[str, dict[str, Any]] = {name: {} for name in CONTENDERS}
         for name, worker in jobs.items():
-            memory[name].update(worker.read(timeout=phase_timeout))
+            memory[name].update(worker.read(phase_timeout, conditions))
         for name, worker in jobs.items():
-            memory[name].update(worker.read(timeout=phase_timeout))
+            memory[name].update(worker.read(phase_timeout, conditions))
         log(f"memory done in {time.monotonic() - t0:.0f} s")
         for name, worker in jobs.items():
-            if not worker.read(timeout=phase_timeout).get("ready"):
+            if not worker.read(phase_timeout, conditions).get("ready"):
                 raise RuntimeError(f"{name}: not ready")
-        counts = counter.read(timeout=phase_timeout)
+        counts = counter.read(phase_timeout, conditions)
         counter.finish()
         log(f"jobs of workload 5 finished after {time.monotonic() - t0:.0f} s")
 
@@ -694,7 +721,7 @@ def run(options: argparse.Namespace, t_start: float) -> dict[str, Any]:
             conditions.look()
             for name in CONTENDERS:
                 jobs[name].send(f"wait {options.wait_block}")
-                waits[name].append(jobs[name].read(timeout=120))
+                waits[name].append(jobs[name].read(120, conditions))
         for worker in jobs.values():
             worker.send("quit")
             worker.finish()

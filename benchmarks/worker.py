@@ -31,7 +31,7 @@ ANY = drmaa.Session.JOB_IDS_SESSION_ANY
 ALL = drmaa.Session.JOB_IDS_SESSION_ALL
 FOREVER = drmaa.Session.TIMEOUT_WAIT_FOREVER
 # Job cycles and synchronize() give up after this long: a qmaster restarted meanwhile loses the events.
-JOB_TIMEOUT = 120
+JOB_TIMEOUT = 60
 
 
 def rss_kib() -> int:
@@ -173,7 +173,7 @@ def jobs(s: drmaa.Session, tag: str, template_cycles: int, job_cycles: int, wait
 
     ids.writelines(s.runJob(jt) + "\n" for _ in range(wait_jobs))
     ids.flush()
-    s.synchronize([ALL], 5 * JOB_TIMEOUT, False)
+    s.synchronize([ALL], 3 * JOB_TIMEOUT, False)
     s.deleteJobTemplate(jt)
     emit({"ready": True})
 
@@ -247,7 +247,7 @@ def count(s: drmaa.Session, tag: str, ids) -> None:
     jt = job_template(s, tag, hold=False)
     ids.writelines(s.runJob(jt) + "\n" for _ in range(3))
     ids.flush()
-    s.synchronize([ALL], 5 * JOB_TIMEOUT, False)
+    s.synchronize([ALL], 3 * JOB_TIMEOUT, False)
     infos: list = []
     measure("w5", lambda: infos.append(s.wait(ANY, FOREVER)), 3)
     for info in infos:
