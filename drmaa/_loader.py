@@ -153,7 +153,17 @@ def diagnostics_requested() -> bool:
     if sys.argv[0] != "-m":  # set to '-m' only while ``python -m`` imports the package it runs
         return False
     command = getattr(sys, "orig_argv", None) or _command_line()
-    return any(first == "-m" and second == "drmaa" for first, second in zip(command, command[1:]))
+    return _module_run(command[1:]) in ("drmaa", "drmaa.__main__")
+
+
+def _module_run(options: list[str]) -> str:
+    """The module named by the first ``-m`` of an interpreter command line (``-m x`` or ``-mx``)."""
+    for index, option in enumerate(options):
+        if option == "-m":
+            return options[index + 1] if index + 1 < len(options) else ""
+        if option.startswith("-m"):
+            return option[2:]
+    return ""
 
 
 def _command_line() -> list[str]:

@@ -443,8 +443,20 @@ def test_command_line_of_this_process() -> None:
     assert Path(_loader._command_line()[0]).name.startswith("python")
 
 
-@pytest.mark.xfail(strict=True, reason="'-mdrmaa' (no space) is not recognised by diagnostics_requested")
 def test_diagnostics_requested_with_joined_option(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "argv", ["-m"])
     monkeypatch.setattr(sys, "orig_argv", ["python3", "-mdrmaa"], raising=False)
     assert _loader.diagnostics_requested()
+
+
+def test_diagnostics_requested_for_drmaa_main_module(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "argv", ["-m"])
+    monkeypatch.setattr(sys, "orig_argv", ["python3", "-X", "dev", "-m", "drmaa.__main__"], raising=False)
+    assert _loader.diagnostics_requested()
+
+
+def test_diagnostics_not_requested_when_another_module_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Only the first -m names the module being run; a later one is the program's own argument.
+    monkeypatch.setattr(sys, "argv", ["-m"])
+    monkeypatch.setattr(sys, "orig_argv", ["python3", "-m", "snakemake", "-m", "drmaa"], raising=False)
+    assert not _loader.diagnostics_requested()
