@@ -127,7 +127,12 @@ class GridEngine:
         states: dict[str, int] = {}
         for _, state in everything.values():
             states[state] = states.get(state, 0) + 1
-        return f"our jobs in qstat: {ours or 'none'}; all jobs by state: {states or 'none'}"
+        queues = self.run("qstat", "-f").stdout.splitlines()
+        queue_lines = "; ".join(" ".join(line.split()) for line in queues if "@" in line.split(" ", 1)[0])
+        return (
+            f"our jobs in qstat: {ours or 'none'}; all jobs by state: {states or 'none'}; "
+            f"queues (name type resv/used/total load arch states): {queue_lines or 'none'}"
+        )
 
     def run_client(
         self, command: list[str], prefix: str, timeout: float, **kwargs: Any
@@ -146,7 +151,12 @@ class GridEngine:
                 stdout, stderr = process.communicate()
                 output = "\n".join(text for text in (stdout, stderr) if text)
                 waiting = any(state == "qw" for _, state in self.jobs_named(prefix).values())
-                hint = "\n(its jobs in state qw found no free slot: the cluster was busy)" if waiting else ""
+                hint = (
+                    "\n(its jobs in state qw were never scheduled: every slot was taken, or the queues were "
+                    "unavailable, e.g. state u when sge_execd does not report)"
+                    if waiting
+                    else ""
+                )
                 name = Path(command[0]).name
                 pytest.fail(f"{name} did not finish within {timeout} s; {self.describe(prefix)}{hint}\n{output}")
             finally:
