@@ -181,23 +181,52 @@ def queued_job_numbers() -> set[str]:
     return numbers
 
 
-#: Every job id any test submitted or adopted in this run.
-SUBMITTED: set[str] = set()
+#: Every job id any test submitted or adopted in this run, with the time it was tracked.
+SUBMITTED: dict[str, float] = {}
+
+
+def submitted_at(job_number: str) -> Optional[float]:
+    """When the job with this number was submitted, from ``qstat -j``; None if qstat does not know it."""
+    proc = sge_command("qstat", "-j", job_number)
+    for line in proc.stdout.splitlines():
+        name, _, value = line.partition(":")
+        if name.strip() == "submission_time":
+            try:
+                return time.mktime(time.strptime(value.strip(), "%a %b %d %H:%M:%S %Y"))
+            except ValueError:
+                return None
+    return None
+
+
+def still_ours(job_ids: Iterable[str]) -> list[str]:
+    """The job numbers among *job_ids* that ``qstat`` still lists for jobs we submitted.
+
+    Grid Engine may hand out a number again after its master was killed (the
+    fault tests do that), so a listed number counts as ours only if that job
+    was submitted before we tracked the id.
+    """
+    numbers = {job_id.split(".")[0]: job_id for job_id in job_ids}
+    listed = set(numbers) & queued_job_numbers()
+    ours = []
+    for number in sorted(listed):
+        when = submitted_at(number)
+        if when is not None and when <= SUBMITTED.get(numbers[number], time.time()) + 2:
+            ours.append(number)
+    return ours
 
 
 def _check_nothing_left() -> None:
     """After the last test, ``qstat`` lists no job of ours (terminated jobs may take a few seconds to go)."""
-    ours = {job_id.split(".")[0] for job_id in SUBMITTED}
-    if not ours:
+    if not SUBMITTED:
         return
     deadline = time.monotonic() + 60
     while True:
-        left = ours & queued_job_numbers()
+        left = still_ours(SUBMITTED)
         if not left:
             return
         if time.monotonic() > deadline:
-            sge_command("qdel", "-f", *sorted(left))
-            pytest.fail(f"jobs of the integration tests still in qstat after the run (now qdel'ed): {sorted(left)}")
+            sge_command("qdel", "-f", *left)
+            pytest.fail(f"jobs of the integration tests still in qstat after the run (now qdel'ed): {left}")
         time.sleep(1)
 
 
@@ -252,7 +281,7 @@ class Jobs:
         for job_id in job_ids:
             if job_id not in self.ids:
                 self.ids.append(job_id)
-                SUBMITTED.add(job_id)
+                SUBMITTED[job_id] = time.time()
 
     def run(self, jt: Any) -> str:
         job_id: str = self.session.runJob(jt)
@@ -371,7 +400,8 @@ class Jobs:
             pass
         try:
             left = [job_id for job_id in self.ids if self._known(job_id)]
-            for job_id in left:
+            queued = set(still_ours(left)) if left else set()
+            for job_id in (job_id for job_id in left if job_id.split(".")[0] in queued):
                 try:
                     self.session.control(job_id, drmaa.JobControlAction.TERMINATE)
                 except drmaa.DrmaaException:
@@ -393,8 +423,10 @@ class Jobs:
         for finalizer in self.finalizers:
             finalizer()
         if left:
-            sge_command("qdel", "-f", *left)
-            pytest.fail(f"jobs still known {CLEANUP_BOUND:.0f} s after cleanup began (now qdel'ed): {left}")
+            ours = still_ours(left)
+            if ours:
+                sge_command("qdel", "-f", *ours)
+            pytest.fail(f"jobs still known {CLEANUP_BOUND:.0f} s after cleanup began: {left} (qdel'ed: {ours})")
 
 
 @pytest.fixture
