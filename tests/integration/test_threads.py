@@ -43,7 +43,8 @@ A process has one DRMAA session; every thread of the process may use it.
   (code 5; on Grid Engine within a millisecond, and never later than the
   end of the current one-second slice); none blocks for good, none crashes.
   The jobs keep running: a later ``initialize(contact)`` with the old
-  session's contact string re-attaches to them, and they can be waited for and reaped as usual. Calls made after ``exit()`` raise
+  session's contact string re-attaches to them, and they can be waited for
+  and reaped as usual. Calls made after ``exit()`` raise
   ``NoActiveSessionException`` too, until the next ``initialize()``.
 - **initialize() and exit()** themselves are not meant to race each other:
   open the session before starting threads that use it, and close it once
