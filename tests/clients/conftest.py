@@ -196,7 +196,11 @@ def _cluster_problem() -> Optional[str]:
     except subprocess.TimeoutExpired:
         return "opening a DRMAA session did not finish within 60 s"
     if result.returncode != 0:
-        return "cannot open a DRMAA session: " + (result.stderr.strip().splitlines() or ["?"])[-1]
+        # The exception line and the explanation that follows it, without the traceback.
+        lines = result.stderr.strip().splitlines() or ["?"]
+        starts = [n for n, line in enumerate(lines) if re.match(r"[A-Za-z_][\w.]*(Error|Exception)\b", line)]
+        first = starts[-1] if starts else -1
+        return "cannot open a DRMAA session: " + " ".join(line.strip() for line in lines[first:])
     return None
 
 
