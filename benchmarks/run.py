@@ -879,6 +879,8 @@ def main(argv: list[str]) -> int:
     options = parse_args(argv[1:])
     signal.signal(signal.SIGTERM, _raise_interrupted)
     signal.signal(signal.SIGHUP, _raise_interrupted)
+    # Ctrl-C cleans up too when the shell started us with SIGINT ignored (a background job, say).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         report = run(options, t_start)
     except (KeyboardInterrupt, Interrupted) as exc:
