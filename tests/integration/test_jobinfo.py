@@ -51,6 +51,10 @@ SGE_USAGE = {
     "vmem",
 }
 
+#: Usage that Grid Engine samples while the job runs: a short job may end before
+#: the first sample, and then the entry is missing (observed for ``vmem``).
+SAMPLED = {"vmem"}
+
 FIELDS = (
     "jobId",
     "hasExited",
@@ -75,6 +79,11 @@ def check_types(info: drmaa.JobInfo) -> None:
         float(value)  # every value is a number written as text
 
 
+def check_usage_names(info: drmaa.JobInfo) -> None:
+    names = set(info.resourceUsage)
+    assert SGE_USAGE - SAMPLED <= names <= SGE_USAGE, sorted(names ^ SGE_USAGE)
+
+
 def test_exit_zero(jobs: Jobs) -> None:
     job_id = jobs.submit("exit 0")
     info = jobs.session.wait(job_id, 120)
@@ -82,7 +91,7 @@ def test_exit_zero(jobs: Jobs) -> None:
     assert info.jobId == job_id
     assert (info.hasExited, info.exitStatus) == (True, 0)
     assert (info.hasSignal, info.terminatedSignal, info.hasCoreDump, info.wasAborted) == (False, "", False, False)
-    assert set(info.resourceUsage) == SGE_USAGE
+    check_usage_names(info)
     usage = {name: float(value) for name, value in info.resourceUsage.items()}
     assert usage["exit_status"] == 0 and usage["signal"] == 0
     assert usage["submission_time"] <= usage["start_time"] <= usage["end_time"]
@@ -93,7 +102,7 @@ def test_exit_three(jobs: Jobs) -> None:
     check_types(info)
     assert (info.hasExited, info.exitStatus, info.hasSignal, info.wasAborted) == (True, 3, False, False)
     assert info.terminatedSignal == ""
-    assert set(info.resourceUsage) == SGE_USAGE
+    check_usage_names(info)
     assert float(info.resourceUsage["exit_status"]) == 3
 
 
@@ -105,7 +114,7 @@ def test_job_killed_by_its_own_signal(jobs: Jobs, signal: str) -> None:
     assert info.terminatedSignal == f"SIG{signal}"
     assert info.hasExited is False and info.exitStatus == 0
     assert info.wasAborted is False
-    assert set(info.resourceUsage) == SGE_USAGE
+    check_usage_names(info)
 
 
 def test_job_terminated_by_control(jobs: Jobs) -> None:
@@ -117,7 +126,7 @@ def test_job_terminated_by_control(jobs: Jobs) -> None:
     assert info.jobId == job_id
     assert info.wasAborted is True
     assert (info.hasExited, info.hasSignal, info.terminatedSignal, info.exitStatus) == (False, False, "", 0)
-    assert set(info.resourceUsage) == SGE_USAGE
+    check_usage_names(info)
     # Grid Engine's own record of the kill.
     assert float(info.resourceUsage["exit_status"]) == 137
 
