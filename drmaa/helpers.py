@@ -11,7 +11,7 @@ import math
 import re
 import time
 from collections.abc import Iterable, Mapping
-from ctypes import c_char_p, create_string_buffer
+from ctypes import c_char, c_char_p, create_string_buffer
 from typing import TYPE_CHECKING, Any, Callable, Generic, Optional, TypeVar, Union, overload
 
 from drmaa import wrappers
@@ -29,7 +29,7 @@ from drmaa.errors import (
 )
 
 if TYPE_CHECKING:
-    from ctypes import Array, c_char
+    from ctypes import Array
 
 __all__ = [
     "ENCODING",
@@ -161,6 +161,11 @@ def make_error(code: int, diagnosis: bytes) -> DrmaaException:
     return exc
 
 
+# One array type made once: instantiating it is cheaper than create_string_buffer()
+# and gives the same zeroed ERROR_STRING_BUFFER + 1 bytes.
+_DiagnosisBuffer = c_char * (ERROR_STRING_BUFFER + 1)
+
+
 def call(name: str, *args: Any) -> None:
     """Call the C function *name* with *args* and a fresh diagnosis buffer.
 
@@ -169,7 +174,7 @@ def call(name: str, *args: Any) -> None:
 
     :raises DrmaaException: the subclass registered for a non-zero status.
     """
-    diagnosis = create_string_buffer(ERROR_STRING_BUFFER + 1)
+    diagnosis = _DiagnosisBuffer()
     code = getattr(wrappers.lib, name)(*args, diagnosis, ERROR_STRING_BUFFER)
     if code:
         raise make_error(code, diagnosis.value)
