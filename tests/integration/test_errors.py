@@ -30,10 +30,6 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parents[2]
 
-#: The only resource usage Grid Engine reports for a job that never ran: the
-#: first two always, the sampled ones sometimes (both were observed).
-ABORTED_USAGE = {"priority", "submission_time", "cpu", "io", "iow", "maxvmem", "mem", "vmem"}
-
 
 def check_format(exc: DrmaaException, code: int) -> None:
     assert isinstance(exc, DrmaaException)
