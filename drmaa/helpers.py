@@ -79,13 +79,13 @@ def to_bytes(value: Any, what: str = "value") -> bytes:
     :raises ValueError: if the value holds a NUL byte (C would cut it there)
         or cannot be encoded.
     """
-    if isinstance(value, bytes):
-        data = value
-    elif isinstance(value, str):
+    if isinstance(value, str):
         try:
             data = value.encode(ENCODING)
         except UnicodeEncodeError:
             data = _encode_escaped(value, what)
+    elif isinstance(value, bytes):
+        data = value
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
         try:
             data = str(value).encode("ascii")
@@ -189,14 +189,25 @@ def read_string(name: str, size: int, *args: Any) -> str:
 
 # --- opaque lists ------------------------------------------------------------
 
+# Element buffers kept between reads, by size: zeroing a fresh 128 KiB buffer
+# for every list read costs more than the reading itself. There are never more
+# than the number of threads that read lists at the same time.
+_spare_buffers: dict[int, list[Array[c_char]]] = {}
+
 
 def _read_list(handle: Any, next_name: str, release_name: str, size: int) -> list[str]:
     """Copy every element of an opaque list, then release it, even on error."""
     if not handle.value:  # the library gave no list: there is nothing to release
         return []
+    spare = _spare_buffers.setdefault(size, [])
+    out = None
     try:
         get_next = getattr(wrappers.lib, next_name)
-        out = string_buffer(size)
+        try:  # list.pop() and append() are atomic: no two threads ever hold the same buffer
+            out = spare.pop()
+        except IndexError:
+            out = string_buffer(size)
+        out[0] = b"\0"
         items: list[str] = []
         while True:
             code = get_next(handle, out, size)
@@ -209,6 +220,8 @@ def _read_list(handle: Any, next_name: str, release_name: str, size: int) -> lis
                 raise DrmaaException(f"a value of more than {size} bytes was cut by the library")
             items.append(to_str(value))
     finally:
+        if out is not None:
+            spare.append(out)
         getattr(wrappers.lib, release_name)(handle)
 
 
@@ -286,6 +299,8 @@ def sliced_wait(attempt: Callable[[int], T], timeout: Any) -> T:
 
 V = TypeVar("V")
 
+_AttributeBuffer = c_char * (ATTR_BUFFER + 1)  # made once: see _DiagnosisBuffer
+
 
 class Attribute(Generic[V]):
     """A scalar job template attribute (``drmaa_set_attribute``/``drmaa_get_attribute``).
@@ -313,7 +328,9 @@ class Attribute(Generic[V]):
         return value
 
     def __set__(self, instance: Any, value: V) -> None:
-        self.set_raw(instance, self.encode(value))
+        raw = self.encode(value)
+        with instance._lock:
+            call("drmaa_set_attribute", instance._handle(), self.name, raw)
 
     # conversions, overridden by subclasses
     def encode(self, value: Any) -> bytes:
@@ -322,23 +339,19 @@ class Attribute(Generic[V]):
     def decode(self, raw: bytes) -> Any:
         return to_str(raw)
 
-    # C access
-    def set_raw(self, instance: Any, raw: bytes) -> None:
-        with instance._lock:
-            call("drmaa_set_attribute", instance._handle(), self.name, raw)
-
     def get_raw(self, instance: Any) -> bytes:
         size = ATTR_BUFFER
+        out = _AttributeBuffer()
         with instance._lock:
             handle = instance._handle()
             while True:
-                out = string_buffer(size)
                 call("drmaa_get_attribute", handle, self.name, out, size)
                 value = out.value
                 # A value that fills the buffer may have been cut: ask again with more room.
                 if len(value) < size:
                     return value
                 size *= 4
+                out = string_buffer(size)
 
 
 class BoolAttribute(Attribute[bool]):
@@ -427,6 +440,27 @@ def _list_item(item: Any, what: str) -> bytes:
     return data
 
 
+def _encode_text_items(items: Any) -> Optional[list[bytes]]:
+    """Encode a list of plain ``str`` in one pass, or return None to take the checked path.
+
+    Joining with NUL both checks that every item is a ``str`` (``join``
+    refuses anything else) and finds NUL bytes inside items: they would make
+    more pieces than items. None is returned for anything unusual (other
+    types, NUL, surrogates, a value that may be too long), and the item-by-item
+    path then converts it or names the offending item.
+    """
+    try:
+        data = "\0".join(items).encode(ENCODING)
+    except (TypeError, UnicodeEncodeError):
+        return None
+    if len(data) >= LIST_VALUE_BUFFER:  # some item may be too long: let the checked path say which
+        return None
+    pieces = data.split(b"\0")
+    if len(pieces) != len(items):  # a NUL inside an item, or no items at all
+        return None
+    return pieces
+
+
 class VectorAttribute(Attribute[list[str]]):
     """A vector attribute (``drmaa_set_vector_attribute``), as a list of ``str``.
 
@@ -434,6 +468,10 @@ class VectorAttribute(Attribute[list[str]]):
     """
 
     def encode_items(self, value: Any) -> list[bytes]:
+        if type(value) is list or type(value) is tuple:
+            fast = _encode_text_items(value)
+            if fast is not None:
+                return fast
         if isinstance(value, (str, bytes)):
             return [to_bytes(value, self.attr)]
         try:
@@ -466,6 +504,16 @@ class DictAttribute(VectorAttribute):
     """
 
     def encode_items(self, value: Any) -> list[bytes]:
+        if type(value) is dict and "" not in value:
+            try:
+                pairs = [name + "=" + text for name, text in value.items()]  # TypeError unless all str
+            except TypeError:
+                pass
+            else:
+                fast = _encode_text_items(pairs)
+                # A name holding '=' reads back split elsewhere: the checked path refuses it.
+                if fast is not None and "=" not in "".join(value):
+                    return fast
         if not isinstance(value, Mapping):
             raise TypeError(f"{self.attr}: expected a mapping of names to values, got {type(value).__name__}")
         items = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
+import types
 from typing import Any
 
 import pytest
@@ -18,7 +19,7 @@ from drmaa.errors import (
     InvalidArgumentException,
     InvalidJobException,
 )
-from drmaa.session import Session
+from drmaa.session import JobTemplate, Session
 
 from .fakelib import FakeLibrary
 
@@ -196,6 +197,82 @@ def test_list_value_cut_by_the_library_is_an_error_not_a_wrong_value(fake: FakeL
     with pytest.raises(DrmaaException, match="a value of more than 1024 bytes was cut by the library"):
         helpers.read_job_ids(handle)
     assert fake.outstanding() == {}
+
+
+def test_list_buffers_are_reused_and_a_short_value_after_a_long_one_reads_whole(fake: FakeLibrary) -> None:
+    helpers._spare_buffers.clear()
+    for items in (["x" * 5000, "y"], ["a"], ["bb", "c" * 3000, ""]):
+        handle = wrappers.AttrValuesHandle(fake.new_list("attr_values", items))
+        assert helpers.read_attr_values(handle) == items
+    assert len(helpers._spare_buffers[helpers.LIST_VALUE_BUFFER]) == 1  # one buffer served every read
+    assert fake.outstanding() == {}
+
+
+def test_concurrent_list_reads_never_share_a_buffer(fake: FakeLibrary) -> None:
+    helpers._spare_buffers.clear()
+    results: dict[int, list[list[str]]] = {}
+    start = threading.Barrier(8)
+
+    def reader(number: int) -> None:
+        items = [f"{number}-{index}-" + "v" * (number * 100) for index in range(20)]
+        start.wait()
+        results[number] = [
+            helpers.read_attr_values(wrappers.AttrValuesHandle(fake.new_list("attr_values", items))) for _ in range(50)
+        ]
+        assert all(result == items for result in results[number])
+
+    threads = [threading.Thread(target=reader, args=(number,)) for number in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == list(range(8))
+    assert all(result[0][0].startswith(f"{number}-0-") for number, result in results.items())
+    assert 1 <= len(helpers._spare_buffers[helpers.LIST_VALUE_BUFFER]) <= 8
+    assert fake.outstanding() == {}
+
+
+# --- vector attributes: the one-pass path and the checked path agree ----------------------
+
+
+def _outcome(encode: Any, value: Any) -> Any:
+    try:
+        return encode(value)
+    except (TypeError, ValueError) as exc:
+        return type(exc), str(exc)
+
+
+_ITEMS = st.lists(
+    st.one_of(
+        st.text(), st.binary(max_size=8), st.integers(), st.sampled_from(["", "\0", "a\0b", "\udcff", "=", "A=1"])
+    ),
+    max_size=6,
+)
+
+
+@given(_ITEMS)
+def test_plain_list_encodes_as_the_item_by_item_path_would(items: list[Any]) -> None:
+    attribute = JobTemplate.args
+    assert _outcome(attribute.encode_items, items) == _outcome(attribute.encode_items, iter(items))
+    assert _outcome(attribute.encode_items, tuple(items)) == _outcome(attribute.encode_items, iter(items))
+
+
+@given(
+    st.dictionaries(
+        st.one_of(st.text(max_size=4), st.binary(max_size=2), st.integers()),
+        st.one_of(st.text(), st.integers()),
+        max_size=5,
+    )
+)
+def test_plain_dict_encodes_as_the_item_by_item_path_would(environment: dict[Any, Any]) -> None:
+    attribute = JobTemplate.jobEnvironment
+    checked = _outcome(attribute.encode_items, types.MappingProxyType(environment))
+    assert _outcome(attribute.encode_items, environment) == checked
+
+
+def test_plain_list_with_an_item_too_long_is_refused_naming_it() -> None:
+    with pytest.raises(ValueError, match=r"^args\[2\]: 131072 bytes is longer than"):
+        JobTemplate.args.encode_items(["a", "b", "x" * 131072])
 
 
 # --- waiting -----------------------------------------------------------------------------
