@@ -503,6 +503,8 @@ def render(report: dict[str, Any]) -> str:
         f"{env['drm']} libdrmaa {env['library']}"
     )
     p = report["parameters"]
+    if p.get("quick"):
+        lines.append("QUICK RUN (--quick): small counts that only show every workload runs; do not read the times")
     lines.append(
         f"{p['repeats']} repeats, contenders alternated (C floor, ours, 0.7.9); each cell: median [min-max] "
         f"over the repeats; ratio = median / median of C"
@@ -599,7 +601,7 @@ def render(report: dict[str, Any]) -> str:
     ch = ["operation", "ours", "C minimum", "met"]
     crow = [
         [
-            WORKLOADS[k][0] + (" (2,000 ids)" if k == "w3" else ""),
+            WORKLOADS[k][0] + (f" ({report['parameters']['w3_tasks']:,} ids)" if k == "w3" else ""),
             f"{calls[k]['ours']:g}",
             f"{calls[k]['minimum']:g}",
             "yes" if calls[k]["ours"] <= calls[k]["minimum"] else "NO",
@@ -643,6 +645,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--full", action="store_true", help="1,000 job cycles for the memory workload")
     parser.add_argument("--job-cycles", type=int, default=None, help="job cycles for the memory workload")
     parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="small counts, to check that every workload still runs (its times say little)",
+    )
+    parser.add_argument(
         "--cache-dir",
         type=Path,
         default=Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "drmaa-benchmarks",
@@ -653,15 +660,22 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     options = parser.parse_args(argv)
     if options.repeats < 5:
         parser.error("--repeats must be at least 5")
+    if options.quick and options.full:
+        parser.error("--quick and --full exclude each other")
     if options.job_cycles is None:
-        options.job_cycles = 1000 if options.full else DEFAULT_JOB_CYCLES
-    options.w1_cycles, options.w2_polls, options.w3_tasks, options.w4_jobs = 2000, 200, 2000, 200
-    options.template_cycles, options.wait_jobs, options.wait_block = 20000, 50, 0
+        options.job_cycles = 1000 if options.full else QUICK_JOB_CYCLES if options.quick else DEFAULT_JOB_CYCLES
+    if options.quick:
+        options.w1_cycles, options.w2_polls, options.w3_tasks, options.w4_jobs = 200, 20, 100, 20
+        options.template_cycles, options.wait_jobs = 1000, 2 * options.repeats
+    else:
+        options.w1_cycles, options.w2_polls, options.w3_tasks, options.w4_jobs = 2000, 200, 2000, 200
+        options.template_cycles, options.wait_jobs = 20000, 50
     options.wait_block = options.wait_jobs // options.repeats
     return options
 
 
 DEFAULT_JOB_CYCLES = 20
+QUICK_JOB_CYCLES = 2
 
 
 def jobs_phase(options: argparse.Namespace, bench: Bench, conditions: Conditions) -> tuple[Any, Any, Any]:
@@ -678,7 +692,7 @@ def jobs_phase(options: argparse.Namespace, bench: Bench, conditions: Conditions
         name: bench.start(name, "jobs", options.template_cycles, options.job_cycles, options.wait_jobs)[0]
         for name in CONTENDERS
     }
-    counter, _ = bench.start(OURS, "count")
+    counter, _ = bench.start(OURS, "count", options.w3_tasks)
     memory: dict[str, dict[str, Any]] = {name: {} for name in CONTENDERS}
     for name, worker in jobs.items():
         memory[name].update(worker.read(phase_timeout, conditions))
@@ -810,6 +824,7 @@ def build_report(
             "w6_template_cycles": options.template_cycles,
             "w6_job_cycles": options.job_cycles,
             "full": options.full,
+            "quick": options.quick,
         },
         "versions": {C: "C", OURS: batches[OURS][0]["impl"], OLD: batches[OLD][0]["impl"].split()[-1]},
         "modules": {OURS: batches[OURS][0]["module"], OLD: batches[OLD][0]["module"]},

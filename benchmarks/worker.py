@@ -7,7 +7,7 @@ share. Command line and output are the same as floor.c's:
     worker.py batch TAG W1_CYCLES W2_POLLS W3_TASKS W4_JOBS IDS_FILE
     worker.py jobs TAG TEMPLATE_CYCLES JOB_CYCLES WAIT_JOBS IDS_FILE
         then reads "wait K" and "quit" lines on standard input
-    worker.py count TAG IDS_FILE
+    worker.py count TAG W3_TASKS IDS_FILE
         foreign calls per operation of this repository's drmaa (not timed)
 """
 
@@ -214,7 +214,7 @@ class CountingLibrary:
         return sum(self.counts.values())
 
 
-def count(s: drmaa.Session, tag: str, ids) -> None:
+def count(s: drmaa.Session, tag: str, tasks: int, ids) -> None:
     from drmaa import wrappers
 
     proxy = CountingLibrary(wrappers.lib)
@@ -234,7 +234,7 @@ def count(s: drmaa.Session, tag: str, ids) -> None:
     ids.flush()
     measure("w2", lambda: s.jobStatus(job), 10)
     bulk: list = []
-    measure("w3", lambda: bulk.append(s.runBulkJobs(jt, 1, 2000, 1)))
+    measure("w3", lambda: bulk.append(s.runBulkJobs(jt, 1, tasks, 1)))
     ids.write(bulk[0][0] + "\n")
     ids.flush()
     result["w3"]["ids"] = len(bulk[0])
@@ -270,7 +270,7 @@ def main(argv: list[str]) -> int:
             elif mode == "jobs":
                 jobs(s, tag, *(int(a) for a in argv[3:6]), ids)
             elif mode == "count":
-                count(s, tag, ids)
+                count(s, tag, int(argv[3]), ids)
             else:
                 raise SystemExit(f"worker: unknown mode {mode!r}")
     finally:
