@@ -25,6 +25,7 @@ from drmaa.const import (
 from drmaa.errors import (
     DrmaaException,
     ExitTimeoutException,
+    InvalidJobTemplateException,
     error_class,
 )
 
@@ -48,6 +49,7 @@ __all__ = [
     "sliced_wait",
     "string_array",
     "string_buffer",
+    "template_call",
     "to_bytes",
     "to_str",
 ]
@@ -176,6 +178,24 @@ def call(name: str, *args: Any) -> None:
     """
     diagnosis = _DiagnosisBuffer()
     code = getattr(wrappers.lib, name)(*args, diagnosis, ERROR_STRING_BUFFER)
+    if code:
+        raise make_error(code, diagnosis.value)
+
+
+def template_call(template: Any, name: str, *args: Any) -> None:
+    """:func:`call` *name* with a job template's C handle and then *args*, holding the template's lock.
+
+    The lock keeps :meth:`~drmaa.JobTemplate.delete` in another thread from
+    freeing the handle while the library uses it.
+
+    :raises InvalidJobTemplateException: if the template was deleted.
+    """
+    diagnosis = _DiagnosisBuffer()
+    with template._lock:
+        handle = template._jt
+        if handle is None:
+            raise InvalidJobTemplateException("the job template was deleted")
+        code = getattr(wrappers.lib, name)(handle, *args, diagnosis, ERROR_STRING_BUFFER)
     if code:
         raise make_error(code, diagnosis.value)
 
@@ -328,9 +348,7 @@ class Attribute(Generic[V]):
         return value
 
     def __set__(self, instance: Any, value: V) -> None:
-        raw = self.encode(value)
-        with instance._lock:
-            call("drmaa_set_attribute", instance._handle(), self.name, raw)
+        template_call(instance, "drmaa_set_attribute", self.name, self.encode(value))
 
     # conversions, overridden by subclasses
     def encode(self, value: Any) -> bytes:
@@ -342,16 +360,14 @@ class Attribute(Generic[V]):
     def get_raw(self, instance: Any) -> bytes:
         size = ATTR_BUFFER
         out = _AttributeBuffer()
-        with instance._lock:
-            handle = instance._handle()
-            while True:
-                call("drmaa_get_attribute", handle, self.name, out, size)
-                value = out.value
-                # A value that fills the buffer may have been cut: ask again with more room.
-                if len(value) < size:
-                    return value
-                size *= 4
-                out = string_buffer(size)
+        while True:
+            template_call(instance, "drmaa_get_attribute", self.name, out, size)
+            value = out.value
+            # A value that fills the buffer may have been cut: ask again with more room.
+            if len(value) < size:
+                return value
+            size *= 4
+            out = string_buffer(size)
 
 
 class BoolAttribute(Attribute[bool]):
@@ -481,14 +497,11 @@ class VectorAttribute(Attribute[list[str]]):
         return [_list_item(item, f"{self.attr}[{index}]") for index, item in enumerate(items)]
 
     def __set__(self, instance: Any, value: Any) -> None:
-        array = string_array(self.encode_items(value))
-        with instance._lock:
-            call("drmaa_set_vector_attribute", instance._handle(), self.name, array)
+        template_call(instance, "drmaa_set_vector_attribute", self.name, string_array(self.encode_items(value)))
 
     def read_values(self, instance: Any) -> list[str]:
         handle = wrappers.AttrValuesHandle()
-        with instance._lock:
-            call("drmaa_get_vector_attribute", instance._handle(), self.name, handle)
+        template_call(instance, "drmaa_get_vector_attribute", self.name, handle)
         return read_attr_values(handle)
 
     def __get__(self, instance: Any, owner: Optional[type] = None) -> Any:
