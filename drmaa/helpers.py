@@ -519,13 +519,14 @@ class DictAttribute(VectorAttribute):
     def encode_items(self, value: Any) -> list[bytes]:
         if type(value) is dict and "" not in value:
             try:
-                pairs = [name + "=" + text for name, text in value.items()]  # TypeError unless all str
+                all_names = "".join(value)  # TypeError unless every name and every value is a str
+                "".join(value.values())
             except TypeError:
                 pass
             else:
-                fast = _encode_text_items(pairs)
-                # A name holding '=' reads back split elsewhere: the checked path refuses it.
-                if fast is not None and "=" not in "".join(value):
+                # A name holding '=' would read back split elsewhere: the checked path refuses it.
+                fast = None if "=" in all_names else _encode_text_items([k + "=" + v for k, v in value.items()])
+                if fast is not None:
                     return fast
         if not isinstance(value, Mapping):
             raise TypeError(f"{self.attr}: expected a mapping of names to values, got {type(value).__name__}")
