@@ -200,17 +200,29 @@ def check_info(words: list[str], job_id: str) -> dict[str, object]:
     return info
 
 
+def submit_and_interrupt(
+    children: Callable[..., Child],
+    jobs: Any,
+    record_property: Callable[[str, object], None],
+    call: str,
+    then: str,
+) -> tuple[Child, list[str]]:
+    """Start a child that submits a job, blocks in *call* and is interrupted; return it and its JOB line."""
+    child = children("submit", call, then, str(JOB_SECONDS))
+    _, words = child.expect("JOB")
+    jobs.track(words[1])
+    latency = interrupt(child)
+    record_property("sigint_latency_s", round(latency, 3))
+    assert latency < LATENCY_BOUND, f"KeyboardInterrupt came {latency:.2f} s after SIGINT"
+    return child, words
+
+
 @pytest.mark.parametrize("call", ["wait", "synchronize"])
 def test_sigint_interrupts_and_the_same_process_waits_again(
     call: str, children: Callable[..., Child], jobs: Any, record_property: Callable[[str, object], None]
 ) -> None:
-    child = children("submit", call, "rewait", str(JOB_SECONDS))
-    _, words = child.expect("JOB")
+    child, words = submit_and_interrupt(children, jobs, record_property, call, "rewait")
     job_id = words[1]
-    jobs.track(job_id)
-    latency = interrupt(child)
-    record_property("sigint_latency_s", round(latency, 3))
-    assert latency < LATENCY_BOUND, f"KeyboardInterrupt came {latency:.2f} s after SIGINT"
     _, words = child.expect("INFO", timeout=CHILD_BOUND)
     check_info(words, job_id)
     assert child.finish() == 0, child.output()
@@ -220,14 +232,9 @@ def test_sigint_interrupts_and_the_same_process_waits_again(
 def test_sigint_interrupts_and_a_reattached_session_waits_again(
     call: str, children: Callable[..., Child], jobs: Any, record_property: Callable[[str, object], None]
 ) -> None:
-    child = children("submit", call, "stop", str(JOB_SECONDS))
-    _, words = child.expect("JOB")
+    child, words = submit_and_interrupt(children, jobs, record_property, call, "stop")
     job_id, contact = words[1], words[2]
-    jobs.track(job_id)
     assert contact.startswith("session="), words
-    latency = interrupt(child)
-    record_property("sigint_latency_s", round(latency, 3))
-    assert latency < LATENCY_BOUND, f"KeyboardInterrupt came {latency:.2f} s after SIGINT"
     assert child.finish() == EXIT_INTERRUPTED, child.output()
 
     again = children("reattach", call, contact, job_id)
