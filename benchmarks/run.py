@@ -601,7 +601,7 @@ def render(report: dict[str, Any]) -> str:
     ch = ["operation", "ours", "C minimum", "met"]
     crow = [
         [
-            WORKLOADS[k][0] + (f" ({report['parameters']['w3_tasks']:,} ids)" if k == "w3" else ""),
+            WORKLOADS[k][0] + (f" ({p['w3_tasks']:,} ids)" if k == "w3" else ""),
             f"{calls[k]['ours']:g}",
             f"{calls[k]['minimum']:g}",
             "yes" if calls[k]["ours"] <= calls[k]["minimum"] else "NO",
