@@ -13,7 +13,7 @@ from ctypes import c_int, c_uint, sizeof
 from types import TracebackType
 from typing import Any, NamedTuple, Optional, Union
 
-from drmaa import helpers, wrappers
+from drmaa import _reaped, helpers, wrappers
 from drmaa.const import (
     BLOCK_EMAIL,
     CONTACT_BUFFER,
@@ -51,7 +51,7 @@ from drmaa.const import (
     job_state,
     string_to_control_action,
 )
-from drmaa.errors import InvalidJobTemplateException, NoResourceUsageException
+from drmaa.errors import InvalidJobException, InvalidJobTemplateException, NoResourceUsageException
 from drmaa.helpers import Attribute, BoolAttribute, DictAttribute, TimeLimitAttribute, VectorAttribute
 
 __all__ = ["JobInfo", "JobTemplate", "Session", "Version"]
@@ -325,6 +325,30 @@ def _job_info(job_id: str, stat: int, usage: dict[str, str]) -> JobInfo:
     return JobInfo(job_id, exited, signaled, signal_name, core_dump, aborted, exit_status, usage)
 
 
+def _reap(job: bytes, timeout: float) -> JobInfo:
+    """The library's wait for *job*, in slices (see :func:`helpers.sliced_wait`); reaps it."""
+    job_out = helpers.string_buffer(JOBNAME_BUFFER)
+    stat = c_int()
+
+    def attempt(seconds: int) -> wrappers.AttrValuesHandle:
+        rusage = wrappers.AttrValuesHandle()
+        helpers.call("drmaa_wait", job, job_out, JOBNAME_BUFFER, stat, seconds, rusage)
+        return rusage
+
+    try:
+        rusage = helpers.sliced_wait(attempt, timeout)
+    except NoResourceUsageException as exc:
+        # The job is reaped and stat is filled; only the usage is missing.
+        exc.jobInfo = _job_info(helpers.to_str(job_out.value), stat.value, {})
+        raise
+    usage = {}
+    for item in helpers.read_attr_values(rusage):
+        name, sep, value = item.partition("=")
+        if sep:
+            usage[name] = value
+    return _job_info(helpers.to_str(job_out.value), stat.value, usage)
+
+
 class Session:
     """A DRMAA session: the connection of this process to the DRM system.
 
@@ -479,13 +503,16 @@ class Session:
            Float timeouts are accepted; a long wait can be interrupted with
            Ctrl-C; a lone id string is one id.
         """
-        ids = helpers.string_array(helpers.job_id_list(jobIds))
+        job_ids = helpers.job_id_list(jobIds)
+        ids = helpers.string_array(job_ids)
         flag = 1 if dispose else 0
 
         def attempt(seconds: int) -> None:
             helpers.call("drmaa_synchronize", ids, seconds, flag)
 
         helpers.sliced_wait(attempt, timeout)
+        if dispose:
+            _reaped.discard(job_ids)
 
     @staticmethod
     def wait(jobId: Union[str, bytes], timeout: float = TIMEOUT_WAIT_FOREVER) -> JobInfo:
@@ -506,27 +533,7 @@ class Session:
            Float timeouts are accepted; a long wait can be interrupted with
            Ctrl-C; code 24 raises :exc:`NoResourceUsageException`.
         """
-        job = helpers.to_bytes(jobId, "jobId")
-        job_out = helpers.string_buffer(JOBNAME_BUFFER)
-        stat = c_int()
-
-        def attempt(seconds: int) -> wrappers.AttrValuesHandle:
-            rusage = wrappers.AttrValuesHandle()
-            helpers.call("drmaa_wait", job, job_out, JOBNAME_BUFFER, stat, seconds, rusage)
-            return rusage
-
-        try:
-            rusage = helpers.sliced_wait(attempt, timeout)
-        except NoResourceUsageException as exc:
-            # The job is reaped and stat is filled; only the usage is missing.
-            exc.jobInfo = _job_info(helpers.to_str(job_out.value), stat.value, {})
-            raise
-        usage = {}
-        for item in helpers.read_attr_values(rusage):
-            name, sep, value = item.partition("=")
-            if sep:
-                usage[name] = value
-        return _job_info(helpers.to_str(job_out.value), stat.value, usage)
+        return _reaped.wait(helpers.to_bytes(jobId, "jobId"), timeout, _reap)  # type: ignore[no-any-return]
 
     @staticmethod
     def jobStatus(jobId: Union[str, bytes]) -> str:
@@ -536,8 +543,15 @@ class Session:
 
         Wraps ``drmaa_job_ps()``.
         """
+        job = helpers.to_bytes(jobId, "jobId")
         status = c_int()
-        helpers.call("drmaa_job_ps", helpers.to_bytes(jobId, "jobId"), status)
+        try:
+            helpers.call("drmaa_job_ps", job, status)
+        except InvalidJobException:
+            kept = _reaped.state(job)  # reaped by the futures layer, kept for this program
+            if kept is None:
+                raise
+            return kept
         return job_state(status.value)
 
     def __enter__(self) -> Session:

@@ -1,0 +1,426 @@
+"""Jobs as futures: a :class:`JobExecutor` submits job templates and hands back one :class:`JobFuture` per job.
+
+It is built on the public :class:`~drmaa.Session` API alone, and nothing in
+the package imports it: ``import drmaa`` does not load it. The 0.7.9 API is
+unchanged by it.
+
+How completion is learned: one thread per executor waits for
+``JOB_IDS_SESSION_ANY`` (:meth:`Session.wait <drmaa.Session.wait>`), so
+watching any number of jobs costs the same as watching one, and the
+scheduler is asked nothing per job. That wait reaps every job of the session
+that ends, including jobs that other code of the program submitted with
+:meth:`~drmaa.Session.runJob`: their results are kept, and that code finds
+them with :meth:`~drmaa.Session.wait` (and :meth:`~drmaa.Session.jobStatus`
+reports them ``done`` or ``failed``) as if nothing had happened. Conversely,
+when plain ``wait`` reaps a job of an executor, the job's future gets the
+result.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import copy
+import logging
+import threading
+import time
+from collections.abc import Generator, Sequence
+from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, FIRST_EXCEPTION, as_completed, wait
+from types import TracebackType
+from typing import Any, Callable, Optional
+
+from drmaa import _reaped
+from drmaa.const import JOB_IDS_SESSION_ANY, TIMEOUT_NO_WAIT, JobControlAction
+from drmaa.errors import (
+    DrmaaException,
+    ExitTimeoutException,
+    HoldInconsistentStateException,
+    InvalidJobException,
+    NoActiveSessionException,
+    NoResourceUsageException,
+    ReleaseInconsistentStateException,
+    ResumeInconsistentStateException,
+    SuspendInconsistentStateException,
+)
+from drmaa.session import JobInfo, JobTemplate, Session
+
+__all__ = [
+    "ALL_COMPLETED",
+    "FIRST_COMPLETED",
+    "FIRST_EXCEPTION",
+    "JobExecutor",
+    "JobFuture",
+    "as_completed",
+    "wait",
+]
+
+_log = logging.getLogger(__name__)
+
+#: What ``control(TERMINATE)`` raises for a job that has ended already (or was reaped).
+_ALREADY_OVER = (
+    InvalidJobException,
+    HoldInconsistentStateException,
+    ReleaseInconsistentStateException,
+    ResumeInconsistentStateException,
+    SuspendInconsistentStateException,
+)
+
+
+def _info(outcome: Any) -> JobInfo:
+    info: JobInfo = outcome.jobInfo if isinstance(outcome, NoResourceUsageException) else outcome
+    return info
+
+
+class JobFuture(concurrent.futures.Future[JobInfo]):
+    """The outcome of one job: a :class:`concurrent.futures.Future` whose result is the job's :class:`~drmaa.JobInfo`.
+
+    Made by :class:`JobExecutor`, never directly. It works with
+    :func:`concurrent.futures.wait` and :func:`concurrent.futures.as_completed`
+    (re-exported here as :func:`wait` and :func:`as_completed`), and it can
+    be awaited in a coroutine (see :mod:`drmaa.aio`).
+
+    :meth:`result` returns the :class:`~drmaa.JobInfo` of a job that ran,
+    whatever its exit status, and raises what :meth:`Session.wait
+    <drmaa.Session.wait>` would have raised otherwise:
+    :exc:`~drmaa.NoResourceUsageException` (code 24, with ``.jobInfo``) for
+    a job that ended before it ran, or the DRMAA exception that ended the
+    watching (the DRM went away, the session was exited).
+
+    :meth:`running` is always False: the executor does not ask the DRM for
+    job states (use :meth:`Session.jobStatus <drmaa.Session.jobStatus>` with
+    :attr:`jobId` for that).
+    """
+
+    def __init__(self, executor: JobExecutor, jobId: str) -> None:
+        super().__init__()
+        #: The job's id, as :meth:`Session.runJob <drmaa.Session.runJob>` returned it.
+        self.jobId = jobId
+        self._executor = executor
+        self._cancelling = False
+        self._settle_lock = threading.Lock()
+        self._notified = False
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} jobId={self.jobId!r} {super().__repr__()[1:-1]}>"
+
+    def cancel(self) -> bool:
+        """Terminate the job on the cluster and cancel the future.
+
+        :returns: True if the future is cancelled (now or before); False if
+            the job had ended already (its result stays available).
+        :raises DrmaaException: if the DRM could not be asked to terminate
+            the job (it cannot be reached, say); the future is unchanged.
+
+        Wraps ``drmaa_control(DRMAA_CONTROL_TERMINATE)``. The terminated job
+        is still reaped in the background, and its result dropped.
+        """
+        if self.done():
+            return self.cancelled()
+        self._cancelling = True
+        try:
+            self._executor._session.control(self.jobId, JobControlAction.TERMINATE)
+        except _ALREADY_OVER:
+            self._cancelling = False
+            return self.cancelled()
+        except BaseException:
+            self._cancelling = False
+            raise
+        return self._settle_cancelled()
+
+    def _settle_cancelled(self) -> bool:
+        """Mark the future cancelled and wake :func:`wait`/:func:`as_completed`; False if it had finished."""
+        with self._settle_lock:
+            if not super().cancel():
+                return False
+            if not self._notified:
+                self._notified = True
+                self.set_running_or_notify_cancel()
+        return True
+
+    def _resolve(self, outcome: Any) -> None:
+        """Complete the future with what the DRM said of its job."""
+        if self._cancelling and _info(outcome).wasAborted:
+            self._settle_cancelled()
+            return
+        try:
+            if isinstance(outcome, BaseException):
+                self.set_exception(copy.copy(outcome))
+            else:
+                self.set_result(outcome)
+        except concurrent.futures.InvalidStateError:  # cancelled meanwhile: the result is dropped
+            pass
+
+    def _fail(self, exc: BaseException) -> None:
+        try:
+            self.set_exception(copy.copy(exc))  # one exception object per future: tracebacks do not pile up
+        except concurrent.futures.InvalidStateError:
+            pass
+
+    def __await__(self) -> Generator[Any, None, JobInfo]:
+        from drmaa.aio import wrap_future  # asyncio is loaded only by programs that use it
+
+        return wrap_future(self).__await__()
+
+
+def _positive(name: str, value: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+        raise ValueError(f"{name}: expected seconds >= 0, got {value!r}")
+    return float(value)
+
+
+class JobExecutor:
+    """Submits jobs and returns a :class:`JobFuture` for each; one background thread learns when they end.
+
+    Use it inside an initialized session, and shut it down before the
+    session exits, best with ``with``::
+
+        with drmaa.Session() as s, JobExecutor(s) as executor:
+            futures = [executor.submit(jt) for jt in templates]
+            for future in as_completed(futures):
+                print(future.jobId, future.result().exitStatus)
+
+    :param session: the :class:`~drmaa.Session` to use (its methods are
+        called; the executor never initializes nor exits it). ``None``: the
+        process's session, through the class.
+    :param check_interval: after this many seconds without any job ending,
+        the watching thread asks the DRM about one job (one
+        :meth:`~drmaa.Session.jobStatus`) to learn whether it can still be
+        reached; also the longest single wait of that thread.
+    :param outage_grace: how long the DRM may stay unreachable before every
+        pending future fails with the DRMAA exception that says so. 0 (the
+        default) fails them at the first failed check, as a plain call
+        would raise; set it to ride out a scheduler restart.
+
+    Leaving the ``with`` block normally waits until every job has ended
+    (``shutdown(wait=True)``); leaving it with an exception (Ctrl-C
+    included) terminates the jobs that are left and waits until they are
+    reaped (``shutdown(wait=True, cancel_futures=True)``).
+
+    All methods may be called from any thread.
+    """
+
+    def __init__(
+        self,
+        session: Optional[Session] = None,
+        *,
+        check_interval: float = 5.0,
+        outage_grace: float = 0.0,
+    ) -> None:
+        self._session = session if session is not None else Session()
+        self._check_interval = _positive("check_interval", check_interval) or 1.0
+        self._outage_grace = _positive("outage_grace", outage_grace)
+        # Held while submitting and registering a job, and while looking one up:
+        # whoever reaps a job of ours finds it registered (see _claim).
+        self._lock = threading.Lock()
+        self._pending: dict[str, JobFuture] = {}  # jobs not reaped yet, cancelled ones included
+        self._thread: Optional[threading.Thread] = None
+        self._shutdown = False
+        self._turn = 0
+        _reaped.add_owner(self._claim)
+
+    # --- submitting ----------------------------------------------------------------
+
+    def submit(self, jobTemplate: JobTemplate) -> JobFuture:
+        """Submit one job (:meth:`Session.runJob <drmaa.Session.runJob>`) and return its future.
+
+        :raises RuntimeError: after :meth:`shutdown`.
+        :raises DrmaaException: what ``runJob`` raises; no future is made.
+        """
+        return self._register(lambda: [self._session.runJob(jobTemplate)])[0]
+
+    def submit_bulk(self, jobTemplate: JobTemplate, beginIndex: int, endIndex: int, step: int = 1) -> list[JobFuture]:
+        """Submit an array job (:meth:`Session.runBulkJobs <drmaa.Session.runBulkJobs>`); one future per task.
+
+        :raises RuntimeError: after :meth:`shutdown`.
+        :raises DrmaaException: what ``runBulkJobs`` raises; no future is made.
+        """
+        return self._register(lambda: self._session.runBulkJobs(jobTemplate, beginIndex, endIndex, step))
+
+    def watch(self, jobId: str) -> JobFuture:
+        """Return a future for a job that this session submitted some other way (plain ``runJob``).
+
+        A job that another caller reaps first (plain ``wait``,
+        ``synchronize(..., dispose=True)``) makes its future fail with
+        :exc:`~drmaa.InvalidJobException`.
+
+        :raises RuntimeError: after :meth:`shutdown`.
+        """
+        if not isinstance(jobId, str):
+            raise TypeError(f"jobId: expected str, got {type(jobId).__name__}")
+        (future,) = self._register(lambda: [jobId])
+        kept = _reaped.take(jobId.encode())  # reaped before it was registered
+        if kept is not None:
+            self._claim(jobId, kept)
+        return future
+
+    def _register(self, submit: Callable[[], Sequence[str]]) -> list[JobFuture]:
+        with self._lock:
+            if self._shutdown:
+                raise RuntimeError("cannot submit jobs after shutdown")
+            futures = [JobFuture(self, job_id) for job_id in submit()]
+            for future in futures:
+                self._pending[future.jobId] = future
+            if futures and self._thread is None:
+                self._thread = threading.Thread(target=self._watch, name="drmaa.futures watcher", daemon=True)
+                self._thread.start()
+        return futures
+
+    # --- shutting down ---------------------------------------------------------------
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Submit no more jobs; optionally terminate those left; optionally wait until every job is reaped.
+
+        :param wait: wait until every future is done and every job of this
+            executor (cancelled ones too) has been reaped. False returns at
+            once; the background thread goes on until the jobs are reaped
+            (it does not keep the interpreter from exiting: jobs still
+            running then are left to the cluster, as a plain program leaves
+            them).
+        :param cancel_futures: first :meth:`~JobFuture.cancel` every pending
+            future, which terminates its job.
+        :raises DrmaaException: the first error met terminating a job (after
+            the others were tried, and after waiting).
+        """
+        with self._lock:
+            self._shutdown = True
+            futures = list(self._pending.values())
+        errors: list[DrmaaException] = []
+        if cancel_futures:
+            for future in futures:
+                try:
+                    future.cancel()
+                except DrmaaException as exc:
+                    errors.append(exc)
+        if wait:
+            concurrent.futures.wait(futures)
+            with self._lock:
+                thread = self._thread
+            if thread is not None and thread is not threading.current_thread():
+                thread.join()
+        if errors:
+            raise errors[0]
+
+    def __enter__(self) -> JobExecutor:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        if exc_type is None:
+            self.shutdown(wait=True)
+            return
+        try:
+            self.shutdown(wait=True, cancel_futures=True)
+        except Exception:  # noqa: BLE001 - never mask the exception of the with-body
+            _log.exception("terminating the jobs left while leaving on %s", exc_type.__name__)
+
+    # --- watching ----------------------------------------------------------------------
+
+    def _claim(self, job_id: str, outcome: Any) -> bool:
+        """The owner hook of :mod:`drmaa._reaped`: take the outcome of a job of ours."""
+        with self._lock:
+            future = self._pending.pop(job_id, None)
+        if future is None:
+            return False
+        future._resolve(outcome)  # outside the lock: done-callbacks run here
+        return True
+
+    def _fail_all(self, exc: BaseException) -> None:
+        with self._lock:
+            futures = list(self._pending.values())
+            self._pending.clear()
+        if futures:
+            _log.error("%d pending job futures fail: %s: %s", len(futures), type(exc).__name__, exc)
+        for future in futures:
+            future._fail(exc)
+
+    def _watch(self) -> None:
+        """The background thread: one wait for any job of the session, until none of ours is left."""
+        trouble_since: Optional[float] = None
+        while True:
+            with self._lock:
+                if not self._pending:
+                    self._thread = None
+                    return
+            try:
+                with _reaped.dispatching():
+                    outcome: Any = self._session.wait(JOB_IDS_SESSION_ANY, self._check_interval)
+            except NoResourceUsageException as exc:  # a job that never ran: as plain wait reports it
+                outcome = exc
+            except ExitTimeoutException:
+                trouble_since = self._check(trouble_since)
+                continue
+            except InvalidJobException:  # the session has no job left to reap, yet some of ours are pending
+                self._sweep()
+                continue
+            except NoActiveSessionException as exc:
+                self._fail_all(exc)
+                continue
+            except DrmaaException as exc:
+                trouble_since = self._trouble(exc, trouble_since)
+                continue
+            except BaseException as exc:  # noqa: BLE001 - a defect: fail the futures rather than hang them
+                self._fail_all(exc)
+                continue
+            trouble_since = None
+            job_id = _info(outcome).jobId
+            if not _reaped.hand_over(job_id, outcome):
+                _reaped.keep(job_id, outcome)  # not ours: kept for the code that submitted it
+
+    def _check(self, trouble_since: Optional[float]) -> Optional[float]:
+        """Ask the DRM about one pending job (in turn); return when trouble began, or None."""
+        with self._lock:
+            job_ids = list(self._pending)
+            if not job_ids:
+                return None
+            job_id = job_ids[self._turn % len(job_ids)]
+            self._turn += 1
+        try:
+            self._session.jobStatus(job_id)
+        except InvalidJobException:
+            self._collect(job_id)
+        except NoActiveSessionException as exc:
+            self._fail_all(exc)
+        except DrmaaException as exc:
+            return self._trouble(exc, trouble_since)
+        return None
+
+    def _trouble(self, exc: DrmaaException, since: Optional[float]) -> Optional[float]:
+        """The DRM did not answer: fail everything once it has not for :attr:`_outage_grace` seconds."""
+        now = time.monotonic()
+        since = now if since is None else since
+        if now - since >= self._outage_grace:
+            self._fail_all(exc)
+            return None
+        _log.warning("the DRM cannot be reached (%s); trying again", exc)
+        time.sleep(min(1.0, self._check_interval))  # the library may fail at once: do not spin
+        return since
+
+    def _collect(self, job_id: str) -> bool:
+        """Reap one job of ours without waiting; fail its future if this session cannot. False if it runs on."""
+        try:
+            with _reaped.dispatching():
+                outcome: Any = self._session.wait(job_id, TIMEOUT_NO_WAIT)
+        except NoResourceUsageException as exc:
+            outcome = exc
+        except ExitTimeoutException:
+            return False
+        except DrmaaException as exc:  # InvalidJobException: reaped elsewhere, or not of this session
+            with self._lock:
+                future = self._pending.pop(job_id, None)
+            if future is not None:
+                future._fail(exc)
+            return True
+        if not self._claim(job_id, outcome):
+            _reaped.keep(job_id, outcome)
+        return True
+
+    def _sweep(self) -> None:
+        """``wait(ANY)`` found no job in the session: settle each pending one of ours that is gone."""
+        with self._lock:
+            job_ids = list(self._pending)
+        settled = [self._collect(job_id) for job_id in job_ids]
+        if not any(settled):
+            time.sleep(min(1.0, self._check_interval))
