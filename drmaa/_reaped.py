@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from typing import Any, Callable, Optional
 
 from drmaa.const import JOB_IDS_SESSION_ALL, JOB_IDS_SESSION_ANY, TIMEOUT_WAIT_FOREVER, JobState
-from drmaa.errors import InvalidJobException, NoResourceUsageException
+from drmaa.errors import ExitTimeoutException, InvalidJobException, NoResourceUsageException
 from drmaa.helpers import check_timeout, to_str
 
 #: A JobInfo, or the NoResourceUsageException (with ``.jobInfo``) of a job that never ran.
@@ -32,16 +32,15 @@ _kept: dict[str, Outcome] = {}  # insertion order: wait(ANY) gets the oldest fir
 _owners: list[weakref.WeakMethod[Owner]] = []
 _local = threading.local()
 
+#: While an owner exists, the longest single library wait of a plain ``wait``:
+#: between two, it looks for an outcome another waiter kept for it meanwhile.
+LOOK_AGAIN = 1.0
+
 
 def add_owner(owner: Owner) -> None:
     """Register a bound method that claims the outcomes of its own jobs (held weakly)."""
     with _lock:
         _owners.append(weakref.WeakMethod(owner))
-
-
-def remove_owner(owner: Owner) -> None:
-    with _lock:
-        _owners[:] = [ref for ref in _owners if ref() not in (None, owner)]
 
 
 @contextmanager
@@ -114,7 +113,10 @@ def wait(job: bytes, timeout: Any, reap: Callable[[bytes, float], Any]) -> Any:
 
     A kept outcome of *job* is returned first. A job reaped here that an
     owner claims is handed to it; for ``JOB_IDS_SESSION_ANY`` the wait then
-    goes on (with what is left of *timeout*) for a job nobody owns.
+    goes on (with what is left of *timeout*) for a job nobody owns. While
+    an owner exists, the library is asked in waits of at most
+    :data:`LOOK_AGAIN` seconds, and the kept outcomes are looked at between
+    them: another waiter may reap this caller's job meanwhile.
     """
     if getattr(_local, "dispatching", False):
         return reap(job, timeout)
@@ -124,9 +126,16 @@ def wait(job: bytes, timeout: Any, reap: Callable[[bytes, float], Any]) -> Any:
         kept = take(job)
         if kept is not None:
             return _give(kept)
-        left = TIMEOUT_WAIT_FOREVER if seconds == math.inf else max(0.0, deadline - time.monotonic())
+        left = math.inf if seconds == math.inf else max(0.0, deadline - time.monotonic())
+        shared = bool(_owners)
+        if shared:
+            left = min(left, LOOK_AGAIN)
         try:
-            outcome: Outcome = reap(job, left)
+            outcome: Outcome = reap(job, TIMEOUT_WAIT_FOREVER if left == math.inf else left)
+        except ExitTimeoutException:
+            if shared and deadline > time.monotonic():
+                continue
+            raise
         except NoResourceUsageException as exc:
             outcome = exc
         except InvalidJobException:

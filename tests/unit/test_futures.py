@@ -1,0 +1,551 @@
+"""drmaa.futures and drmaa.aio against the fake Grid Engine: results, cancellation, sharing a session, failures."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from drmaa import JobControlAction, JobState, JobTemplate, Session, _reaped, errors
+from drmaa.aio import wrap_future
+from drmaa.futures import FIRST_COMPLETED, JobExecutor, JobFuture, as_completed, wait
+
+from .fakelib import FakeLibrary
+
+#: No test waits longer than this for a future (a bound against hangs, not a timing assertion).
+BOUND = 20.0
+
+
+@pytest.fixture(autouse=True)
+def _nothing_kept() -> Iterator[None]:
+    """Results kept for the plain API are process-wide: each test starts and ends with none."""
+    _reaped._kept.clear()
+    yield
+    leftover = dict(_reaped._kept)
+    _reaped._kept.clear()
+    assert leftover == {}, "results reaped for the plain API that nobody collected"
+
+
+@pytest.fixture
+def session(fake: FakeLibrary) -> Iterator[type[Session]]:
+    Session.initialize()
+    yield Session
+    if fake.session is not None:
+        Session.exit()
+
+
+@pytest.fixture
+def jt(session: type[Session]) -> Iterator[JobTemplate]:
+    with session.createJobTemplate() as template:
+        template.remoteCommand = "/bin/sleep"
+        template.args = ["10"]
+        yield template
+
+
+@pytest.fixture
+def executor(session: type[Session]) -> Iterator[JobExecutor]:
+    with JobExecutor(session, check_interval=0.2) as ex:
+        yield ex
+    assert ex._thread is None, "the watching thread outlived shutdown(wait=True)"
+
+
+def finish_soon(fake: FakeLibrary, job_id: str, delay: float = 0.1, **how: object) -> threading.Timer:
+    timer = threading.Timer(delay, fake.finish, (job_id,), how)
+    timer.start()
+    return timer
+
+
+# --- results ---------------------------------------------------------------------
+
+
+def test_result_is_the_jobinfo_of_the_job(fake: FakeLibrary, executor: JobExecutor, jt: JobTemplate) -> None:
+    future = executor.submit(jt)
+    assert isinstance(future, JobFuture) and not future.done() and not future.running()
+    finish_soon(fake, future.jobId, exit_status=3)
+    info = future.result(BOUND)
+    assert info.jobId == future.jobId and info.hasExited and info.exitStatus == 3
+    assert info.resourceUsage["exit_status"] == "3.0000"
+    assert future.done() and not future.cancelled()
+    assert repr(future).startswith(f"<JobFuture jobId='{future.jobId}'")
+
+
+def test_bulk_gives_one_future_per_task_and_as_completed_yields_each_once(
+    fake: FakeLibrary, executor: JobExecutor, jt: JobTemplate
+) -> None:
+    futures = executor.submit_bulk(jt, 1, 9, 2)
+    assert [future.jobId for future in futures] == [f"1.{task}" for task in (1, 3, 5, 7, 9)]
+    for index, future in enumerate(reversed(futures)):
+        finish_soon(fake, future.jobId, 0.05 * index, exit_status=index)
+    seen = {future.jobId: future.result().exitStatus for future in as_completed(futures, timeout=BOUND)}
+    assert seen == {future.jobId: 4 - index for index, future in enumerate(futures)}
+
+
+def test_wait_first_completed_returns_the_ended_job(fake: FakeLibrary, executor: JobExecutor, jt: JobTemplate) -> None:
+    first, second = executor.submit(jt), executor.submit(jt)
+    finish_soon(fake, second.jobId)
+    done, not_done = wait([first, second], timeout=BOUND, return_when=FIRST_COMPLETED)
+    assert (done, not_done) == ({second}, {first})
+    fake.finish(first.jobId)
+    assert first.result(BOUND).jobId == first.jobId
+
+
+def test_done_callbacks_run_once_and_one_that_raises_harms_nothing(
+    fake: FakeLibrary, executor: JobExecutor, jt: JobTemplate, caplog: pytest.LogCaptureFixture
+) -> None:
+    calls: list[str] = []
+
+    def bad(future: object) -> None:
+        raise RuntimeError("callback failure")
+
+    futures = [executor.submit(jt) for _ in range(3)]
+    futures[0].add_done_callback(bad)
+    for future in futures:
+        future.add_done_callback(lambda f: calls.append(f.jobId))
+    with caplog.at_level(logging.ERROR, logger="concurrent.futures"):
+        for future in futures:
+            fake.finish(future.jobId)
+        results = [future.result(BOUND) for future in futures]
+    assert [info.jobId for info in results] == [future.jobId for future in futures]
+    assert sorted(calls) == sorted(future.jobId for future in futures)
+    assert "callback failure" in caplog.text
+    late: list[str] = []
+    futures[1].add_done_callback(lambda f: late.append(f.jobId))  # a done future calls back at once
+    assert late == [futures[1].jobId]
+
+
+def test_a_job_that_never_ran_raises_no_resource_usage_as_wait_does(
+    fake: FakeLibrary, executor: JobExecutor, jt: JobTemplate, session: type[Session]
+) -> None:
+    jt.jobSubmissionState = "drmaa_hold"
+    future = executor.submit(jt)
+    session.control(future.jobId, JobControlAction.TERMINATE)  # ended on hold, without the future's cancel()
+    error = future.exception(BOUND)
+    assert isinstance(error, errors.NoResourceUsageException) and str(error).startswith("code 24")
+    assert error.jobInfo.jobId == future.jobId and error.jobInfo.wasAborted
+    with pytest.raises(errors.NoResourceUsageException):
+        future.result()
+
+
+# --- cancellation --------------------------------------------------------------------
+
+
+def test_cancel_terminates_the_job_and_the_job_is_reaped(
+    fake: FakeLibrary, executor: JobExecutor, jt: JobTemplate, session: type[Session]
+) -> None:
+    future, other = executor.submit(jt), executor.submit(jt)
+    assert future.cancel() is True
+    assert future.cancelled() and future.done() and fake.jobs[future.jobId].finished
+    assert future.cancel() is True  # again: still cancelled, no second terminate
+    assert fake.calls.count("drmaa_control") == 1
+    with pytest.raises(concurrent.futures.CancelledError):
+        future.result()
+    assert list(as_completed([future], timeout=BOUND)) == [future]
+    fake.finish(other.jobId)
+    other.result(BOUND)
+    executor.shutdown()
+    assert fake.jobs[future.jobId].reaped, "a cancelled job is still reaped, silently"
+
+
+def test_cancel_of_an_ended_job_is_false_and_keeps_the_result(
+    fake: FakeLibrary, executor: JobExecutor, jt: JobTemplate
+) -> None:
+    future = executor.submit(jt)
+    fake.finish(future.jobId, 5)
+    assert future.result(BOUND).exitStatus == 5
+    assert future.cancel() is False
+    assert not future.cancelled() and future.result().exitStatus == 5
+
+
+def test_cancel_raises_when_the_drm_cannot_be_reached_and_the_future_stays(
+    fake: FakeLibrary, executor: JobExecutor, jt: JobTemplate
+) -> None:
+    future = executor.submit(jt)
+    fake.fail_next("drmaa_control", 2, "unable to contact qmaster")
+    with pytest.raises(errors.DrmCommunicationException):
+        future.cancel()
+    assert not future.done()
+    fake.finish(future.jobId)
+    assert future.result(BOUND).jobId == future.jobId
+
+
+def test_cancel_of_a_job_reaped_meanwhile_is_false(fake: FakeLibrary, executor: JobExecutor, jt: JobTemplate) -> None:
+    future = executor.submit(jt)
+    fake.fail_next("drmaa_control", 18)  # the job ended and was reaped just before
+    assert future.cancel() is False
+    fake.finish(future.jobId)
+    assert future.result(BOUND).hasExited
+
+
+# --- sharing the session with plain runJob/wait code ------------------------------------
+
+
+def test_a_plain_job_reaped_by_the_watcher_is_kept_for_plain_wait(
+    fake: FakeLibrary, executor: JobExecutor, jt: JobTemplate, session: type[Session]
+) -> None:
+    plain = session.runJob(jt)
+    future = executor.submit(jt)
+    fake.finish(plain, 7)
+    fake.finish(future.jobId)
+    future.result(BOUND)
+    deadline = time.monotonic() + BOUND
+    while not fake.jobs[plain].reaped and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert fake.jobs[plain].reaped, "the watcher waits for any job: it reaps the plain one too"
+    assert session.jobStatus(plain) == JobState.DONE  # as the library said before the job was reaped
+    info = session.wait(plain, Session.TIMEOUT_NO_WAIT)
+    assert info.jobId == plain and info.exitStatus == 7
+    with pytest.raises(errors.InvalidJobException):
+        session.wait(plain, Session.TIMEOUT_NO_WAIT)
+    with pytest.raises(errors.InvalidJobException):
+        session.jobStatus(plain)
+
+
+def test_plain_wait_any_gets_kept_results_and_never_a_future_job(
+    fake: FakeLibrary, executor: JobExecutor, jt: JobTemplate, session: type[Session]
+) -> None:
+    future = executor.submit(jt)
+    plain = session.runJob(jt)
+    got: list[object] = []
+    waiter = threading.Thread(target=lambda: got.append(session.wait(Session.JOB_IDS_SESSION_ANY, BOUND)))
+    waiter.start()
+    time.sleep(0.05)
+    fake.finish(future.jobId, 1)  # whoever reaps it, the future gets it
+    time.sleep(0.3)
+    fake.finish(plain, 2)
+    waiter.join(BOUND)
+    assert future.result(BOUND).exitStatus == 1
+    assert [(info.jobId, info.exitStatus) for info in got] == [(plain, 2)]  # type: ignore[attr-defined]
+
+
+def test_plain_wait_any_returns_a_kept_result_while_future_jobs_run_on(
+    fake: FakeLibrary, executor: JobExecutor, jt: JobTemplate, session: type[Session]
+) -> None:
+    long_running = executor.submit(jt)
+    plain = session.runJob(jt)
+    got: list[object] = []
+    waiter = threading.Thread(target=lambda: got.append(session.wait(Session.JOB_IDS_SESSION_ANY, BOUND)))
+    waiter.start()
+    time.sleep(0.05)
+    fake.finish(plain, 3)  # reaped by the watcher (then kept) or by the plain wait: either way it returns it
+    waiter.join(BOUND)
+    assert [(info.jobId, info.exitStatus) for info in got] == [(plain, 3)]  # type: ignore[attr-defined]
+    assert not long_running.done()
+    fake.finish(long_running.jobId)
+
+
+def test_plain_wait_for_a_future_job_completes_the_future_too(
+    fake: FakeLibrary, session: type[Session], jt: JobTemplate
+) -> None:
+    with JobExecutor(session, check_interval=0.2) as executor:
+        fake.block_seconds = 0.05
+        future = executor.submit(jt)
+        fake.finish(future.jobId, 4)
+        try:
+            info = session.wait(future.jobId, Session.TIMEOUT_NO_WAIT)
+        except errors.InvalidJobException:  # the watcher was first; the future has it
+            info = future.result(BOUND)
+        assert info.exitStatus == 4
+        assert future.result(BOUND) == info
+
+
+def test_synchronize_dispose_forgets_kept_results(
+    fake: FakeLibrary, executor: JobExecutor, jt: JobTemplate, session: type[Session]
+) -> None:
+    plain = session.runJob(jt)
+    fake.finish(plain)
+    _reaped.keep(plain, "placeholder")  # as if a watcher had reaped it
+    session.synchronize([plain], Session.TIMEOUT_NO_WAIT, dispose=True)
+    assert _reaped._kept == {}
+    with pytest.raises(errors.InvalidJobException):
+        session.wait(plain, Session.TIMEOUT_NO_WAIT)
+
+
+def test_watch_gives_a_future_for_a_plain_job_even_one_already_kept(
+    fake: FakeLibrary, executor: JobExecutor, jt: JobTemplate, session: type[Session]
+) -> None:
+    first, second = session.runJob(jt), session.runJob(jt)
+    future = executor.watch(first)
+    fake.finish(first, 6)
+    assert future.result(BOUND).exitStatus == 6
+    busy = executor.submit(jt)  # keeps the watcher waiting, so it reaps the plain job
+    fake.finish(second, 8)
+    deadline = time.monotonic() + BOUND
+    while second not in _reaped._kept and time.monotonic() < deadline:
+        time.sleep(0.01)
+    late = executor.watch(second)
+    assert late.result(BOUND).exitStatus == 8 and second not in _reaped._kept
+    fake.finish(busy.jobId)
+    with pytest.raises(TypeError):
+        executor.watch(b"1")  # type: ignore[arg-type]
+
+
+def test_a_job_reaped_by_synchronize_dispose_fails_its_future_with_invalid_job(
+    fake: FakeLibrary, executor: JobExecutor, jt: JobTemplate, session: type[Session]
+) -> None:
+    future = executor.submit(jt)
+    with _reaped.dispatching():  # hold the watcher off: reap it behind its back
+        fake.finish(future.jobId)
+        session.synchronize([future.jobId], Session.TIMEOUT_NO_WAIT, dispose=True)
+    assert isinstance(future.exception(BOUND), errors.InvalidJobException)
+
+
+# --- the DRM going away, the session ending -------------------------------------------------
+
+
+def test_drm_unreachable_fails_every_pending_future_with_its_own_exception(
+    fake: FakeLibrary, session: type[Session], jt: JobTemplate
+) -> None:
+    executor = JobExecutor(session, check_interval=0.1)
+    futures = [executor.submit(jt) for _ in range(5)]
+    fake.fail_next("drmaa_job_ps", 2, "unable to contact qmaster using port 6444")
+    errors_seen = [future.exception(BOUND) for future in futures]
+    assert all(isinstance(error, errors.DrmCommunicationException) for error in errors_seen)
+    assert len({id(error) for error in errors_seen}) == 5
+    assert str(errors_seen[0]) == "code 2: unable to contact qmaster using port 6444"
+    executor.shutdown()
+    # The jobs live on; their results, once reaped, are kept for plain wait.
+    for future in futures:
+        fake.finish(future.jobId)
+    assert {session.wait(Session.JOB_IDS_SESSION_ANY, BOUND).jobId for _ in futures} == {f.jobId for f in futures}
+
+
+def test_wait_any_failing_with_a_drm_error_fails_the_futures(
+    fake: FakeLibrary, session: type[Session], jt: JobTemplate
+) -> None:
+    with JobExecutor(session, check_interval=0.1) as executor:
+        future = executor.submit(jt)
+        fake.fail_next("drmaa_wait", 1, "internal error")
+        assert isinstance(future.exception(BOUND), errors.InternalException)
+    fake.finish(future.jobId)
+    session.wait(future.jobId)
+
+
+def test_outage_grace_rides_out_a_short_outage(fake: FakeLibrary, session: type[Session], jt: JobTemplate) -> None:
+    with JobExecutor(session, check_interval=0.1, outage_grace=60) as executor:
+        future = executor.submit(jt)
+        for _ in range(3):
+            fake.fail_next("drmaa_job_ps", 2)
+        deadline = time.monotonic() + BOUND
+        while fake._injected.get("drmaa_job_ps") and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert not future.done()
+        fake.finish(future.jobId, 2)
+        assert future.result(BOUND).exitStatus == 2
+
+
+def test_session_exit_fails_pending_futures_with_no_active_session(
+    fake: FakeLibrary, session: type[Session], jt: JobTemplate
+) -> None:
+    executor = JobExecutor(session, check_interval=0.1)
+    future = executor.submit(jt)
+    session.exit()
+    assert isinstance(future.exception(BOUND), errors.NoActiveSessionException)
+    executor.shutdown()
+    assert executor._thread is None
+
+
+def test_a_job_vanishing_from_the_drm_fails_only_its_future(
+    fake: FakeLibrary, executor: JobExecutor, jt: JobTemplate
+) -> None:
+    gone, kept = executor.submit(jt), executor.submit(jt)
+    fake.jobs[gone.jobId].reaped = True  # the DRM forgot it (as a job ended while no session was attached)
+    assert isinstance(gone.exception(BOUND), errors.InvalidJobException)
+    assert not kept.done()
+    fake.finish(kept.jobId)
+    assert kept.result(BOUND).jobId == kept.jobId
+
+
+# --- shutdown and the context manager --------------------------------------------------------
+
+
+def test_shutdown_refuses_new_jobs_and_waits_for_the_others(
+    fake: FakeLibrary, session: type[Session], jt: JobTemplate
+) -> None:
+    executor = JobExecutor(session, check_interval=0.2)
+    future = executor.submit(jt)
+    finish_soon(fake, future.jobId, 0.2)
+    executor.shutdown(wait=True)
+    assert future.done() and fake.jobs[future.jobId].reaped
+    with pytest.raises(RuntimeError, match="after shutdown"):
+        executor.submit(jt)
+
+
+def test_leaving_the_with_block_on_an_exception_terminates_what_is_left(
+    fake: FakeLibrary, session: type[Session], jt: JobTemplate
+) -> None:
+    with pytest.raises(ZeroDivisionError):
+        with JobExecutor(session, check_interval=0.2) as executor:
+            futures = [executor.submit(jt) for _ in range(3)]
+            fake.finish(futures[0].jobId)
+            futures[0].result(BOUND)
+            1 / 0  # noqa: B018
+    assert not futures[0].cancelled() and all(future.cancelled() for future in futures[1:])
+    assert all(fake.jobs[future.jobId].reaped for future in futures)
+
+
+def test_shutdown_cancel_futures_reports_the_first_terminate_error(
+    fake: FakeLibrary, session: type[Session], jt: JobTemplate
+) -> None:
+    executor = JobExecutor(session, check_interval=0.2)
+    futures = [executor.submit(jt) for _ in range(2)]
+    fake.fail_next("drmaa_control", 2)
+    with pytest.raises(errors.DrmCommunicationException):
+        executor.shutdown(wait=False, cancel_futures=True)
+    assert [future.cancelled() for future in futures] == [False, True]
+    fake.finish(futures[0].jobId)
+    executor.shutdown(wait=True)
+    assert futures[0].result().hasExited
+
+
+def test_bad_settings_are_refused(session: type[Session]) -> None:
+    with pytest.raises(ValueError, match="check_interval"):
+        JobExecutor(session, check_interval=-1)
+    with pytest.raises(ValueError, match="outage_grace"):
+        JobExecutor(session, outage_grace=float("nan"))
+
+
+# --- threads and Ctrl-C --------------------------------------------------------------------
+
+
+def test_many_threads_submit_and_wait_on_one_executor(
+    fake: FakeLibrary, executor: JobExecutor, jt: JobTemplate
+) -> None:
+    results: dict[str, int] = {}
+    lock = threading.Lock()
+
+    def worker() -> None:
+        mine = [executor.submit(jt) for _ in range(25)]
+        for future in mine:
+            fake.finish(future.jobId, int(future.jobId) % 7)
+        for future in as_completed(mine, timeout=BOUND):
+            with lock:
+                results[future.jobId] = future.result().exitStatus
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(BOUND * 2)
+    assert len(results) == 200
+    assert all(status == int(job_id) % 7 for job_id, status in results.items())
+
+
+@pytest.mark.skipif(threading.current_thread() is not threading.main_thread(), reason="signals go to the main thread")
+def test_ctrl_c_interrupts_result_and_the_future_still_completes(
+    fake: FakeLibrary, executor: JobExecutor, jt: JobTemplate
+) -> None:
+    future = executor.submit(jt)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # whatever this process inherited
+    timer = threading.Timer(0.3, signal.pthread_kill, (threading.main_thread().ident, signal.SIGINT))
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            future.result(BOUND)
+    finally:
+        timer.cancel()
+        signal.signal(signal.SIGINT, previous)
+    assert not future.done() and not fake.jobs[future.jobId].reaped
+    fake.finish(future.jobId, 9)
+    assert future.result(BOUND).exitStatus == 9
+
+
+# --- asyncio --------------------------------------------------------------------------------
+
+
+def test_await_a_future_and_asyncio_as_completed(fake: FakeLibrary, executor: JobExecutor, jt: JobTemplate) -> None:
+    futures = [executor.submit(jt) for _ in range(4)]
+
+    async def main() -> tuple[list[int], int]:
+        for index, future in enumerate(futures):
+            finish_soon(fake, future.jobId, 0.05 * (4 - index), exit_status=index)
+        statuses = [(await next_done).exitStatus for next_done in asyncio.as_completed(futures, timeout=BOUND)]
+        return statuses, (await futures[0]).exitStatus
+
+    statuses, first = asyncio.run(main())
+    assert sorted(statuses) == [0, 1, 2, 3] and first == 0
+
+
+def test_cancelling_the_awaiting_task_terminates_the_job_only_when_asked(
+    fake: FakeLibrary, executor: JobExecutor, jt: JobTemplate
+) -> None:
+    kept, ended = executor.submit(jt), executor.submit(jt)
+
+    async def cancel(awaitable: object) -> None:
+        task = asyncio.ensure_future(awaitable)  # type: ignore[call-overload]
+        await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await asyncio.sleep(0)  # let the terminate start in the default executor
+
+    async def main() -> None:
+        await cancel(kept)
+        await cancel(wrap_future(ended, terminate=True))
+
+    asyncio.run(main())  # run() waits for the default executor, so the terminate has happened
+    assert not kept.done() and not fake.jobs[kept.jobId].finished
+    assert ended.cancelled() and fake.jobs[ended.jobId].finished
+    fake.finish(kept.jobId)
+    assert kept.result(BOUND).hasExited
+
+
+def test_an_error_reaches_the_awaiting_coroutine(fake: FakeLibrary, executor: JobExecutor, jt: JobTemplate) -> None:
+    jt.jobSubmissionState = "drmaa_hold"
+    future = executor.submit(jt)
+
+    async def main() -> BaseException:
+        fake._control(fake.jobs[future.jobId], 4)  # terminated on hold behind the session's back: code 24
+        try:
+            await future
+        except errors.NoResourceUsageException as exc:
+            return exc
+        raise AssertionError("no exception")
+
+    assert asyncio.run(main()).jobInfo.jobId == future.jobId  # type: ignore[attr-defined]
+
+
+# --- the layer is optional -------------------------------------------------------------------
+
+_IMPORT_CHECK = """
+import ctypes, os, sys
+sys.path.insert(0, sys.argv[1])
+from tests.unit.fakelib import FakeLibrary
+ctypes.CDLL = lambda path, mode=0: FakeLibrary()
+os.environ["DRMAA_LIBRARY_PATH"] = "/fake/libdrmaa.so"
+import drmaa
+print(sorted(name for name in ("drmaa.futures", "drmaa.aio", "asyncio", "concurrent.futures") if name in sys.modules))
+import drmaa.futures
+print(sorted(name for name in ("drmaa.futures", "drmaa.aio", "asyncio") if name in sys.modules))
+"""
+
+
+def test_import_drmaa_does_not_load_the_futures_layer_nor_asyncio() -> None:
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run(
+        [sys.executable, "-c", _IMPORT_CHECK, str(root)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == ["[]", "['drmaa.futures']"]
+
+
+def test_job_states_of_kept_results_follow_how_the_job_ended(session: type[Session]) -> None:
+    _reaped.keep("41", type("Info", (), {"wasAborted": False})())
+    _reaped.keep("42", type("Info", (), {"wasAborted": True})())
+    assert (session.jobStatus("41"), session.jobStatus("42")) == (JobState.DONE, JobState.FAILED)
+    _reaped.discard([b"DRMAA_JOB_IDS_SESSION_ALL"])
+    assert _reaped._kept == {}
