@@ -100,7 +100,8 @@ class JobFuture(concurrent.futures.Future[JobInfo]):
         self._notified = False
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} jobId={self.jobId!r} {super().__repr__()[1:-1]}>"
+        name = type(self).__name__
+        return super().__repr__().replace(f"<{name} ", f"<{name} jobId={self.jobId!r} ", 1)
 
     def cancel(self) -> bool:
         """Terminate the job on the cluster and cancel the future.

@@ -76,7 +76,7 @@ def test_result_is_the_jobinfo_of_the_job(fake: FakeLibrary, executor: JobExecut
     assert info.jobId == future.jobId and info.hasExited and info.exitStatus == 3
     assert info.resourceUsage["exit_status"] == "3.0000"
     assert future.done() and not future.cancelled()
-    assert repr(future).startswith(f"<JobFuture jobId='{future.jobId}'")
+    assert repr(future).startswith(f"<JobFuture jobId='{future.jobId}' at 0x")
 
 
 def test_bulk_gives_one_future_per_task_and_as_completed_yields_each_once(
