@@ -257,3 +257,34 @@ def test_example5_reports_progress(runs: dict[str, Run], jobs: Jobs) -> None:
     assert statuses == sorted(statuses, key=progress.index), statuses  # never goes back
     assert statuses[-1] == "job finished normally"  # sleeper.sh takes 3 s, the program 50 s
     assert sleeper_output(ids[0]) == SLEEPER_OUTPUT
+
+
+# --- beyond 0.7.9: jobs as futures --------------------------------------------------------------
+
+
+def test_example7_reports_each_future_as_it_ends(runs: dict[str, Run], jobs: Jobs) -> None:
+    lines = finished(runs, "example7")
+    ids = adopt(jobs, lines)
+    runs["example7"].check()
+    assert len(ids) == 10, lines
+    assert lines[:10] == [f"Your job has been submitted with ID {job_id}" for job_id in ids]
+    assert lines[-1] == "Cleaning up"
+    # In the order the jobs ended, which the cluster decides.
+    reports = [f"Job {job_id} (n={n}) exited with status {n}" for n, job_id in enumerate(ids)]
+    assert sorted(lines[10:-1]) == sorted(reports)
+    assert jobs.wait_gone(ids, bound=0) == []  # every job was reaped
+
+
+def test_example7_1_awaits_jobs_and_terminates_the_one_it_gives_up_on(runs: dict[str, Run], jobs: Jobs) -> None:
+    lines = finished(runs, "example7_1")
+    ids = adopt(jobs, lines)
+    runs["example7_1"].check()
+    assert len(ids) == 4, lines
+    assert lines == [
+        f"Your jobs have been submitted with IDs {ids[:3]}",
+        "Exit statuses: [0, 1, 2]",
+        f"Your job has been submitted with ID {ids[3]}",
+        f"Gave up waiting for job {ids[3]}",
+        f"Job {ids[3]} was terminated: True",
+    ]
+    assert jobs.wait_gone(ids, bound=0) == []  # the slow job was terminated and reaped
