@@ -1,0 +1,281 @@
+#!/usr/bin/env python3
+"""What watching N jobs costs: drmaa.futures (one wait for any job) against a jobStatus polling loop.
+
+    python3 benchmarks/watching.py [--counts 10,100,1000] [--idle SECONDS] [--json PATH] [--quick]
+
+See benchmarks/README.rst ("Watching many jobs"). Runs under
+``scripts/local-sge exec`` by itself when libdrmaa's environment is not set.
+Every job it submits is named ``drmaabench_watch_<pid>`` and is deleted at
+the end, also on an error or Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+LOCAL_SGE = REPO / "scripts" / "local-sge"
+QMASTER_PID = Path("/var/spool/gridengine/qmaster/qmaster.pid")
+
+if "SGE_ROOT" not in os.environ and os.environ.get("DRMAA_BENCH_REEXEC") != "1":
+    os.environ["DRMAA_BENCH_REEXEC"] = "1"
+    os.execv(str(LOCAL_SGE), [str(LOCAL_SGE), "exec", sys.executable, *sys.argv])
+
+sys.path.insert(0, str(REPO))
+import drmaa  # noqa: E402
+from drmaa import wrappers  # noqa: E402
+from drmaa.futures import JobExecutor, JobFuture  # noqa: E402
+
+TAG = f"drmaabench_watch_{os.getpid()}"
+#: Seconds between two passes of the polling loop, and the executor's check interval.
+INTERVAL = 5.0
+#: Short jobs that really run, for the latency from a job's end to its result.
+RUNNING = 8
+
+
+class CountingLibrary:
+    """Stands in for ``drmaa.wrappers.lib`` and counts every C function called through it."""
+
+    def __init__(self, lib: Any) -> None:
+        self.lib = lib
+        self.counts: Counter[str] = Counter()
+        self._lock = threading.Lock()
+        self._functions: dict[str, Callable[..., Any]] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        function = self._functions.get(name)
+        if function is None:
+            real = getattr(self.lib, name)
+            counts, lock = self.counts, self._lock
+
+            def function(*args: Any) -> Any:
+                with lock:
+                    counts[name] += 1
+                return real(*args)
+
+            self._functions[name] = function
+        return function
+
+    def snapshot(self) -> Counter[str]:
+        with self._lock:
+            return Counter(self.counts)
+
+
+def qmaster_cpu() -> Optional[float]:
+    """CPU seconds sge_qmaster has used so far (user + system), or None if it cannot be read."""
+    try:
+        pid = QMASTER_PID.read_text().strip()
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Meter:
+    """C calls, this process's CPU time and qmaster's CPU time over a stretch of wall time."""
+
+    def __init__(self, counting: CountingLibrary) -> None:
+        self.counting = counting
+        self.calls0 = counting.snapshot()
+        self.cpu0 = time.process_time()
+        self.qmaster0 = qmaster_cpu()
+        self.wall0 = time.monotonic()
+
+    def read(self) -> dict[str, Any]:
+        seconds = time.monotonic() - self.wall0
+        calls = self.counting.snapshot()
+        calls.subtract(self.calls0)
+        qmaster = qmaster_cpu()
+        return {
+            "seconds": round(seconds, 3),
+            "c_calls": sum(calls.values()),
+            "c_calls_per_s": round(sum(calls.values()) / seconds, 2),
+            "job_ps_per_s": round(calls["drmaa_job_ps"] / seconds, 2),
+            "cpu_ms_per_s": round(1000 * (time.process_time() - self.cpu0) / seconds, 2),
+            "qmaster_cpu_ms_per_s": None
+            if qmaster is None or self.qmaster0 is None
+            else round(1000 * (qmaster - self.qmaster0) / seconds, 2),
+            "by_function": dict(calls),
+        }
+
+
+def templates(session: drmaa.Session, scratch: Path) -> tuple[Any, Any]:
+    held = session.createJobTemplate()
+    held.remoteCommand = "/bin/sleep"
+    held.args = ["3600"]
+    held.jobName = TAG
+    held.outputPath = ":/dev/null"
+    held.joinFiles = True
+    held.workingDirectory = "/tmp"
+    held.jobSubmissionState = drmaa.JobSubmissionState.HOLD_STATE
+    quick = session.createJobTemplate()
+    quick.remoteCommand = "/bin/sh"
+    quick.jobName = TAG
+    quick.outputPath = ":/dev/null"
+    quick.joinFiles = True
+    quick.workingDirectory = "/tmp"
+    return held, quick
+
+
+def submit_quick(session: drmaa.Session, quick: Any, scratch: Path, submit: Callable[[Any], str]) -> dict[str, Path]:
+    """Start RUNNING short jobs; each writes the time it ends to its own file. Returns id -> file."""
+    ends = {}
+    for index in range(RUNNING):
+        path = scratch / f"end.{os.getpid()}.{index}.{time.monotonic_ns()}"
+        quick.args = ["-c", 'sleep 2; date +%s.%N > "$0"', str(path)]
+        ends[submit(quick)] = path
+    return ends
+
+
+def latencies(ends: dict[str, Path], seen: dict[str, float]) -> list[float]:
+    return [seen[job_id] - float(path.read_text()) for job_id, path in ends.items()]
+
+
+def through_futures(
+    session: drmaa.Session, counting: CountingLibrary, count: int, idle: float, scratch: Path
+) -> dict[str, Any]:
+    held, quick = templates(session, scratch)
+    seen: dict[str, float] = {}
+    with JobExecutor(session, check_interval=INTERVAL) as executor:
+        futures = executor.submit_bulk(held, 1, count, 1)
+        meter = Meter(counting)
+        time.sleep(idle)
+        watching = meter.read()
+        meter = Meter(counting)
+        running: list[JobFuture] = []
+
+        def submit(jt: Any) -> str:
+            future = executor.submit(jt)
+            future.add_done_callback(lambda f: seen.setdefault(f.jobId, time.time()))
+            running.append(future)
+            return future.jobId
+
+        ends = submit_quick(session, quick, scratch, submit)
+        for future in running:
+            future.result()
+        ending = meter.read()
+        session.control(drmaa.Session.JOB_IDS_SESSION_ALL, drmaa.JobControlAction.TERMINATE)
+    assert all(future.done() for future in futures)
+    held.delete()
+    quick.delete()
+    return {"idle": watching, "ending": ending, "latency_s": latencies(ends, seen)}
+
+
+def polling_loop(
+    session: drmaa.Session, counting: CountingLibrary, count: int, idle: float, scratch: Path
+) -> dict[str, Any]:
+    held, quick = templates(session, scratch)
+    job_ids = session.runBulkJobs(held, 1, count, 1)
+    seen: dict[str, float] = {}
+    over = (drmaa.JobState.DONE, drmaa.JobState.FAILED)
+
+    def one_pass(ids: list[str]) -> None:
+        for job_id in ids:
+            if job_id not in seen and session.jobStatus(job_id) in over:
+                session.wait(job_id, drmaa.Session.TIMEOUT_NO_WAIT)
+                seen[job_id] = time.time()
+
+    meter = Meter(counting)
+    deadline = time.monotonic() + idle
+    while time.monotonic() < deadline:
+        one_pass(job_ids)
+        time.sleep(max(0.0, min(INTERVAL, deadline - time.monotonic())))
+    watching = meter.read()
+    meter = Meter(counting)
+    ends = submit_quick(session, quick, scratch, session.runJob)
+    everything = job_ids + list(ends)
+    while not all(job_id in seen for job_id in ends):
+        started = time.monotonic()
+        one_pass(everything)
+        time.sleep(max(0.0, INTERVAL - (time.monotonic() - started)))
+    ending = meter.read()
+    session.control(drmaa.Session.JOB_IDS_SESSION_ALL, drmaa.JobControlAction.TERMINATE)
+    session.synchronize([drmaa.Session.JOB_IDS_SESSION_ALL], 300, True)
+    held.delete()
+    quick.delete()
+    return {"idle": watching, "ending": ending, "latency_s": latencies(ends, seen)}
+
+
+METHODS = {"futures": through_futures, "jobStatus loop": polling_loop}
+
+
+def table(results: list[dict[str, Any]]) -> str:
+    header = (
+        "N",
+        "method",
+        "C calls/s",
+        "job_ps/s",
+        "CPU ms/s",
+        "qmaster CPU ms/s",
+        "latency p50",
+        "latency max",
+        "C calls, 8 jobs ending",
+    )
+    rows = []
+    for result in results:
+        idle, lat = result["idle"], result["latency_s"]
+        rows.append(
+            (
+                f"{result['count']:,}",
+                result["method"],
+                f"{idle['c_calls_per_s']:.1f}",
+                f"{idle['job_ps_per_s']:.1f}",
+                f"{idle['cpu_ms_per_s']:.1f}",
+                "?" if idle["qmaster_cpu_ms_per_s"] is None else f"{idle['qmaster_cpu_ms_per_s']:.1f}",
+                f"{statistics.median(lat):.2f} s",
+                f"{max(lat):.2f} s",
+                f"{result['ending']['c_calls']:,}",
+            )
+        )
+    widths = [max(len(cell) for cell in column) for column in zip(header, *rows)]
+    rule = "  ".join("=" * width for width in widths)
+    lines = [rule, "  ".join(cell.ljust(width) for cell, width in zip(header, widths)), rule]
+    lines += ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)) for row in rows]
+    lines.append(rule)
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--counts", default="10,100,1000", help="numbers of watched jobs (default 10,100,1000)")
+    parser.add_argument("--idle", type=float, default=20.0, help="seconds of watching held jobs (default 20)")
+    parser.add_argument("--quick", action="store_true", help="counts 10,100 and 6 s of idle watching")
+    parser.add_argument("--json", type=Path, help="write every number to this file")
+    args = parser.parse_args()
+    counts = [10, 100] if args.quick else [int(item) for item in args.counts.split(",")]
+    idle = 6.0 if args.quick else args.idle
+    counting = CountingLibrary(wrappers.lib)
+    wrappers.lib = counting
+    results = []
+    started = time.monotonic()
+    try:
+        with drmaa.Session() as session, tempfile.TemporaryDirectory(prefix="drmaabench-") as scratch:
+            for count in counts:
+                for method, measure in METHODS.items():
+                    print(f"[{time.strftime('%H:%M:%S')}] N={count} {method}", file=sys.stderr, flush=True)
+                    result = measure(session, counting, count, idle, Path(scratch))
+                    results.append({"count": count, "method": method, **result})
+    finally:
+        subprocess.run(["qdel", TAG], capture_output=True, check=False)
+    text = table(results)
+    print(text)
+    print(f"({len(results)} runs in {time.monotonic() - started:.0f} s; idle watching {idle:.0f} s each)")
+    if args.json:
+        args.json.write_text(json.dumps({"idle_seconds": idle, "results": results, "table": text}, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
