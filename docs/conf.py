@@ -71,7 +71,9 @@ nitpicky = True
 # Without intersphinx, references to the standard library cannot be resolved
 # (builtins and typing names are handled by Sphinx itself).
 nitpick_ignore_regex = [
-    (r"py:.*", r"(ctypes|collections\.abc|datetime|types|weakref|threading)\..*"),
+    (r"py:.*", r"(ctypes|collections\.abc|datetime|types|weakref|threading|asyncio|concurrent\.futures)\..*"),
+    (r"py:mod", r"asyncio|concurrent\.futures"),
+    (r"py:class", r"_asyncio\..*"),
     # ctypes names in annotations that only exist for the type checker.
     (r"py:class", r"Array|c_char"),
     # Type variables of drmaa.helpers.

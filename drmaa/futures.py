@@ -78,14 +78,14 @@ class JobFuture(concurrent.futures.Future[JobInfo]):
     (re-exported here as :func:`wait` and :func:`as_completed`), and it can
     be awaited in a coroutine (see :mod:`drmaa.aio`).
 
-    :meth:`result` returns the :class:`~drmaa.JobInfo` of a job that ran,
+    ``result()`` returns the :class:`~drmaa.JobInfo` of a job that ran,
     whatever its exit status, and raises what :meth:`Session.wait
     <drmaa.Session.wait>` would have raised otherwise:
     :exc:`~drmaa.NoResourceUsageException` (code 24, with ``.jobInfo``) for
     a job that ended before it ran, or the DRMAA exception that ended the
     watching (the DRM went away, the session was exited).
 
-    :meth:`running` is always False: the executor does not ask the DRM for
+    ``running()`` is always False: the executor does not ask the DRM for
     job states (use :meth:`Session.jobStatus <drmaa.Session.jobStatus>` with
     :attr:`jobId` for that).
     """

@@ -527,6 +527,10 @@ class Session:
         :raises NoResourceUsageException: code 24, if the job ended without
             running (the job is reaped; ``exc.jobInfo`` holds what is known).
 
+        A job that the wait of a :class:`drmaa.futures.JobExecutor` reaped
+        first is returned from what it kept; :attr:`JOB_IDS_SESSION_ANY`
+        never returns a job of an executor (see :ref:`futures-sharing`).
+
         Wraps ``drmaa_wait()``.
 
         .. versionchanged:: 0.7.10
@@ -539,7 +543,9 @@ class Session:
     def jobStatus(jobId: Union[str, bytes]) -> str:
         """Return the state of a job, a :class:`JobState` value such as ``'running'``.
 
-        :raises InvalidJobException: if the job is unknown or already reaped.
+        :raises InvalidJobException: if the job is unknown or already reaped
+            (a job reaped by a :class:`drmaa.futures.JobExecutor` for this
+            program reads ``'done'`` or ``'failed'`` until it is waited for).
 
         Wraps ``drmaa_job_ps()``.
         """

@@ -116,6 +116,8 @@ def test_the_documented_submodules_are_all_the_public_ones() -> None:
         "drmaa",
         "drmaa.const",
         "drmaa.errors",
+        "drmaa.futures",
+        "drmaa.aio",
         "drmaa.helpers",
         "drmaa.session",
         "drmaa.version",
