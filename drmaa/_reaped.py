@@ -40,6 +40,7 @@ LOOK_AGAIN = 1.0
 def add_owner(owner: Owner) -> None:
     """Register a bound method that claims the outcomes of its own jobs (held weakly)."""
     with _lock:
+        _owners[:] = [ref for ref in _owners if ref() is not None]  # executors that were garbage collected
         _owners.append(weakref.WeakMethod(owner))
 
 
@@ -127,7 +128,7 @@ def wait(job: bytes, timeout: Any, reap: Callable[[bytes, float], Any]) -> Any:
         if kept is not None:
             return _give(kept)
         left = math.inf if seconds == math.inf else max(0.0, deadline - time.monotonic())
-        shared = bool(_owners)
+        shared = any(ref() is not None for ref in _owners)
         if shared:
             left = min(left, LOOK_AGAIN)
         try:

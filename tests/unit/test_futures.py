@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import gc
 import logging
 import os
 import signal
@@ -549,3 +550,13 @@ def test_job_states_of_kept_results_follow_how_the_job_ended(session: type[Sessi
     assert (session.jobStatus("41"), session.jobStatus("42")) == (JobState.DONE, JobState.FAILED)
     _reaped.discard([b"DRMAA_JOB_IDS_SESSION_ALL"])
     assert _reaped._kept == {}
+
+
+def test_an_executor_that_is_gone_no_longer_claims_jobs(session: type[Session]) -> None:
+    executor = JobExecutor(session)
+    assert any(ref() is not None for ref in _reaped._owners)
+    del executor
+    gc.collect()
+    assert not any(ref() is not None for ref in _reaped._owners)
+    other = JobExecutor(session)  # registering another one prunes the dead
+    assert [ref() for ref in _reaped._owners] == [other._claim]
