@@ -9,12 +9,16 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
+import signal
+import subprocess
+import sys
 import threading
 import time
 from typing import Any
 
 import pytest
 from test_faults import CALL_BOUND, bounded, cluster, local_sge, observed  # noqa: F401 - fixtures used below
+from test_interrupt import LATENCY_BOUND
 
 import drmaa
 from drmaa.aio import wrap_future
@@ -212,6 +216,56 @@ def test_session_exit_fails_pending_futures_and_the_jobs_can_be_collected_again(
     watched = again.watch(future.jobId)
     assert watched.cancel() is True
     again.shutdown(wait=True)
+
+
+#: A program that waits on a future in its main thread and is interrupted there.
+_INTERRUPTED = r"""
+import signal, sys, time
+import drmaa
+from drmaa.futures import JobExecutor
+
+signal.signal(signal.SIGINT, signal.default_int_handler)  # whatever the parent's shell did to SIGINT
+with drmaa.Session() as s, JobExecutor(s) as executor, s.createJobTemplate() as jt:
+    jt.remoteCommand, jt.args = "/bin/sh", ["-c", "sleep 6; exit 5"]
+    jt.jobName, jt.outputPath, jt.joinFiles = "drmaa-it", ":/dev/null", True
+    future = executor.submit(jt)
+    print("JOB", future.jobId, flush=True)
+    try:
+        print("BLOCKING", flush=True)
+        future.result()
+    except KeyboardInterrupt:
+        print("INTERRUPTED", time.time(), flush=True)
+    print("RESULT", future.result().exitStatus, flush=True)
+"""
+
+
+def test_ctrl_c_interrupts_a_wait_on_a_future_and_the_job_is_not_lost(jobs: Any) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _INTERRUPTED],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        job_line = proc.stdout.readline().split()
+        assert job_line[:1] == ["JOB"], job_line
+        jobs.track(job_line[1])
+        assert proc.stdout.readline() == "BLOCKING\n"
+        time.sleep(1.4)  # the child is inside result() now
+        sent = time.time()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=JOBS_BOUND)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err
+    lines = out.splitlines()
+    assert [line.split()[0] for line in lines] == ["INTERRUPTED", "RESULT"], out
+    assert float(lines[0].split()[1]) - sent < LATENCY_BOUND
+    assert lines[1] == "RESULT 5"
 
 
 # --- the fault stage -------------------------------------------------------------------------
