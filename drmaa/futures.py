@@ -216,6 +216,7 @@ class JobExecutor:
         self._thread: Optional[threading.Thread] = None
         self._shutdown = False
         self._turn = 0
+        self._missing: dict[str, float] = {}  # pending jobs the library did not know, since when
         _reaped.add_owner(self._claim)
 
     # --- submitting ----------------------------------------------------------------
@@ -247,6 +248,10 @@ class JobExecutor:
         """
         if not isinstance(jobId, str):
             raise TypeError(f"jobId: expected str, got {type(jobId).__name__}")
+        with self._lock:
+            known = self._pending.get(jobId)
+        if known is not None:  # watched already: one future per job
+            return known
         (future,) = self._register(lambda: [jobId])
         kept = _reaped.take(jobId.encode())  # reaped before it was registered
         if kept is not None:
@@ -280,8 +285,12 @@ class JobExecutor:
             future, which terminates its job.
         :raises DrmaaException: the first error met terminating a job (after
             the others were tried, and after waiting).
+        :raises RuntimeError: for ``wait=True`` in a done-callback run by the
+            executor's thread, which would wait for itself.
         """
         with self._lock:
+            if wait and threading.current_thread() is self._thread:
+                raise RuntimeError("shutdown(wait=True) in a done-callback would wait for itself")
             self._shutdown = True
             futures = list(self._pending.values())
         errors: list[DrmaaException] = []
@@ -323,6 +332,7 @@ class JobExecutor:
         """The owner hook of :mod:`drmaa._reaped`: take the outcome of a job of ours."""
         with self._lock:
             future = self._pending.pop(job_id, None)
+            self._missing.pop(job_id, None)
         if future is None:
             return False
         future._resolve(outcome)  # outside the lock: done-callbacks run here
@@ -332,6 +342,7 @@ class JobExecutor:
         with self._lock:
             futures = list(self._pending.values())
             self._pending.clear()
+            self._missing.clear()
         if futures:
             _log.error("%d pending job futures fail: %s: %s", len(futures), type(exc).__name__, exc)
         for future in futures:
@@ -376,8 +387,12 @@ class JobExecutor:
             job_ids = list(self._pending)
             if not job_ids:
                 return None
-            job_id = job_ids[self._turn % len(job_ids)]
-            self._turn += 1
+            missing = [job_id for job_id in self._missing if job_id in self._pending]
+            if missing:  # confirm first that a job found missing is gone
+                job_id = missing[0]
+            else:
+                job_id = job_ids[self._turn % len(job_ids)]
+                self._turn += 1
         try:
             self._session.jobStatus(job_id)
         except InvalidJobException:
@@ -409,7 +424,14 @@ class JobExecutor:
         except ExitTimeoutException:
             return False
         except DrmaaException as exc:  # InvalidJobException: reaped elsewhere, or not of this session
+            # Another caller that reaped the job hands it over just after its
+            # library call: only a job still missing a while later is gone.
+            now = time.monotonic()
             with self._lock:
+                since = self._missing.setdefault(job_id, now)
+                if now - since < min(1.0, self._check_interval):
+                    return False
+                del self._missing[job_id]
                 future = self._pending.pop(job_id, None)
             if future is not None:
                 future._fail(exc)

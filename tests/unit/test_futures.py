@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from drmaa import JobControlAction, JobState, JobTemplate, Session, _reaped, errors
+from drmaa import JobControlAction, JobInfo, JobState, JobTemplate, Session, _reaped, errors
 from drmaa.aio import wrap_future
 from drmaa.futures import FIRST_COMPLETED, JobExecutor, JobFuture, as_completed, wait
 
@@ -285,9 +285,25 @@ def test_watch_gives_a_future_for_a_plain_job_even_one_already_kept(
         time.sleep(0.01)
     late = executor.watch(second)
     assert late.result(BOUND).exitStatus == 8 and second not in _reaped._kept
+    assert executor.watch(busy.jobId) is busy  # one future per job
     fake.finish(busy.jobId)
     with pytest.raises(TypeError):
         executor.watch(b"1")  # type: ignore[arg-type]
+
+
+def test_a_job_reaped_elsewhere_is_not_failed_before_its_result_can_be_handed_over(
+    fake: FakeLibrary, session: type[Session], jt: JobTemplate
+) -> None:
+    with JobExecutor(session, check_interval=30) as executor:  # the watcher makes no check meanwhile
+        future, other = executor.submit(jt), executor.submit(jt)
+        fake.finish(future.jobId, 6)
+        fake.jobs[future.jobId].reaped = True  # reaped by plain code, which has not handed it over yet
+        assert executor._collect(future.jobId) is False
+        assert not future.done()
+        info = JobInfo(future.jobId, True, False, "", False, False, 6, {})
+        assert _reaped.hand_over(future.jobId, info) is True
+        assert future.result(0) is info
+        fake.finish(other.jobId)
 
 
 def test_a_job_reaped_by_synchronize_dispose_fails_its_future_with_invalid_job(
@@ -406,6 +422,26 @@ def test_shutdown_cancel_futures_reports_the_first_terminate_error(
     fake.finish(futures[0].jobId)
     executor.shutdown(wait=True)
     assert futures[0].result().hasExited
+
+
+def test_shutdown_with_wait_in_a_done_callback_is_refused(
+    fake: FakeLibrary, executor: JobExecutor, jt: JobTemplate
+) -> None:
+    refused: list[BaseException] = []
+
+    def stop(future: object) -> None:
+        try:
+            executor.shutdown(wait=True)
+        except RuntimeError as exc:
+            refused.append(exc)
+
+    first, second = executor.submit(jt), executor.submit(jt)
+    first.add_done_callback(stop)
+    fake.finish(first.jobId)
+    first.result(BOUND)
+    assert [str(exc) for exc in refused] == ["shutdown(wait=True) in a done-callback would wait for itself"]
+    fake.finish(second.jobId)
+    assert second.result(BOUND).hasExited
 
 
 def test_bad_settings_are_refused(session: type[Session]) -> None:
