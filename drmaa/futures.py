@@ -162,9 +162,9 @@ class JobFuture(concurrent.futures.Future[JobInfo]):
         return wrap_future(self).__await__()
 
 
-def _positive(name: str, value: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
-        raise ValueError(f"{name}: expected seconds >= 0, got {value!r}")
+def _seconds(name: str, value: float, least: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= least:
+        raise ValueError(f"{name}: expected seconds >= {least}, got {value!r}")
     return float(value)
 
 
@@ -182,7 +182,7 @@ class JobExecutor:
     :param session: the :class:`~drmaa.Session` to use (its methods are
         called; the executor never initializes nor exits it). ``None``: the
         process's session, through the class.
-    :param check_interval: after this many seconds without any job ending,
+    :param check_interval: (at least 0.01) after this many seconds without any job ending,
         the watching thread asks the DRM about one job (one
         :meth:`~drmaa.Session.jobStatus`) to learn whether it can still be
         reached; also the longest single wait of that thread.
@@ -207,8 +207,8 @@ class JobExecutor:
         outage_grace: float = 0.0,
     ) -> None:
         self._session = session if session is not None else Session()
-        self._check_interval = _positive("check_interval", check_interval) or 1.0
-        self._outage_grace = _positive("outage_grace", outage_grace)
+        self._check_interval = _seconds("check_interval", check_interval, 0.01)
+        self._outage_grace = _seconds("outage_grace", outage_grace, 0)
         # Held while submitting and registering a job, and while looking one up:
         # whoever reaps a job of ours finds it registered (see _claim).
         self._lock = threading.Lock()
@@ -240,9 +240,9 @@ class JobExecutor:
     def watch(self, jobId: str) -> JobFuture:
         """Return a future for a job that this session submitted some other way (plain ``runJob``).
 
-        A job that another caller reaps first (plain ``wait``,
-        ``synchronize(..., dispose=True)``) makes its future fail with
-        :exc:`~drmaa.InvalidJobException`.
+        If the job's result is gone already (disposed of by
+        ``synchronize(..., dispose=True)``, say, or the job is not of this
+        session), the future fails with :exc:`~drmaa.InvalidJobException`.
 
         :raises RuntimeError: after :meth:`shutdown`.
         """
