@@ -56,6 +56,8 @@ def dispatching() -> Iterator[None]:
 
 def hand_over(job_id: str, outcome: Outcome) -> bool:
     """Give *outcome* to the owner of *job_id*; False if no owner claims it."""
+    if not _owners:  # no executor was ever made: the common case costs no lock
+        return False
     with _lock:
         owners = [ref() for ref in _owners]
     return any(owner is not None and owner(job_id, outcome) for owner in owners)
@@ -69,6 +71,8 @@ def keep(job_id: str, outcome: Outcome) -> None:
 
 def take(job: bytes) -> Optional[Outcome]:
     """Remove and return the kept outcome of *job* (the oldest one for ``JOB_IDS_SESSION_ANY``)."""
+    if not _kept:  # nothing kept (the common case): no lock
+        return None
     with _lock:
         if not _kept:
             return None
