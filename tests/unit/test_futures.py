@@ -336,6 +336,27 @@ def test_drm_unreachable_fails_every_pending_future_with_its_own_exception(
     assert {session.wait(Session.JOB_IDS_SESSION_ANY, BOUND).jobId for _ in futures} == {f.jobId for f in futures}
 
 
+def test_leaving_the_with_block_during_an_outage_neither_hangs_nor_hides_the_error(
+    fake: FakeLibrary, session: type[Session], jt: JobTemplate, caplog: pytest.LogCaptureFixture
+) -> None:
+    """As with Grid Engine's qmaster down: waits only time out, every other call fails with code 2."""
+    with pytest.raises(ZeroDivisionError):
+        with JobExecutor(session, check_interval=0.1) as executor:
+            futures = [executor.submit(jt) for _ in range(3)]
+            for name in ("drmaa_job_ps", "drmaa_control"):
+                for _ in range(50):
+                    fake.fail_next(name, 2, "unable to contact qmaster")
+            1 / 0  # noqa: B018
+    assert all(isinstance(future.exception(0), errors.DrmCommunicationException) for future in futures)
+    assert "terminating the jobs left while leaving on ZeroDivisionError" in caplog.text
+    fake._injected.clear()  # qmaster is back
+    for future in futures:
+        fake.finish(future.jobId)
+    assert sorted(session.wait(Session.JOB_IDS_SESSION_ANY).jobId for _ in futures) == sorted(
+        future.jobId for future in futures
+    )
+
+
 def test_wait_any_failing_with_a_drm_error_fails_the_futures(
     fake: FakeLibrary, session: type[Session], jt: JobTemplate
 ) -> None:
