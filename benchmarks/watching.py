@@ -173,19 +173,41 @@ def through_futures(
     return {"idle": watching, "ending": ending, "latency_s": latencies(ends, seen)}
 
 
+def status_pass(session: drmaa.Session, ids: list[str], seen: dict[str, float]) -> None:
+    """One round of the usual loop: jobStatus of each job, and wait for those that are over."""
+    for job_id in ids:
+        if job_id not in seen and session.jobStatus(job_id) in (drmaa.JobState.DONE, drmaa.JobState.FAILED):
+            session.wait(job_id, drmaa.Session.TIMEOUT_NO_WAIT)
+            seen[job_id] = time.time()
+
+
+def wait_pass(session: drmaa.Session, ids: list[str], seen: dict[str, float]) -> None:
+    """One round of reaping only one's own jobs: wait(jobId, TIMEOUT_NO_WAIT) of each."""
+    for job_id in ids:
+        if job_id not in seen:
+            try:
+                session.wait(job_id, drmaa.Session.TIMEOUT_NO_WAIT)
+            except drmaa.ExitTimeoutException:
+                continue
+            except drmaa.NoResourceUsageException:
+                pass
+            seen[job_id] = time.time()
+
+
 def polling_loop(
-    session: drmaa.Session, counting: CountingLibrary, count: int, idle: float, scratch: Path
+    session: drmaa.Session,
+    counting: CountingLibrary,
+    count: int,
+    idle: float,
+    scratch: Path,
+    each_pass: Callable[[drmaa.Session, list[str], dict[str, float]], None] = status_pass,
 ) -> dict[str, Any]:
     held, quick = templates(session, scratch)
     job_ids = session.runBulkJobs(held, 1, count, 1)
     seen: dict[str, float] = {}
-    over = (drmaa.JobState.DONE, drmaa.JobState.FAILED)
 
     def one_pass(ids: list[str]) -> None:
-        for job_id in ids:
-            if job_id not in seen and session.jobStatus(job_id) in over:
-                session.wait(job_id, drmaa.Session.TIMEOUT_NO_WAIT)
-                seen[job_id] = time.time()
+        each_pass(session, ids, seen)
 
     meter = Meter(counting)
     deadline = time.monotonic() + idle
@@ -209,7 +231,13 @@ def polling_loop(
     return {"idle": watching, "ending": ending, "latency_s": latencies(ends, seen)}
 
 
-METHODS = {"futures": through_futures, "jobStatus loop": polling_loop}
+def wait_loop(
+    session: drmaa.Session, counting: CountingLibrary, count: int, idle: float, scratch: Path
+) -> dict[str, Any]:
+    return polling_loop(session, counting, count, idle, scratch, wait_pass)
+
+
+METHODS = {"futures": through_futures, "jobStatus loop": polling_loop, "wait(id, 0) loop": wait_loop}
 
 
 def table(results: list[dict[str, Any]]) -> str:
