@@ -34,7 +34,7 @@ MH_LOG=/var/log/local-sge-multi
 MH_RUN=/run/local-sge-multi            # the host list of the running cluster
 MH_ARGV0_PREFIX=sge-multi/
 MH_QUEUE=all.q
-MH_SLOTS_PER_HOST=${LOCAL_SGE_SLOTS:-4}
+MH_SLOTS_PER_HOST=${LOCAL_SGE_SLOTS_PER_HOST:-2}   # as many as each host has CPUs here: a bulk job of 4 spans two hosts
 # The network namespace of the switch: the bridge and the host ends of the
 # veth pairs live there, not in the machine's own namespace, so that the
 # machine sees none of it and a link can be cut from inside any namespace.
@@ -346,8 +346,13 @@ mh_smoke() {
 }
 
 # --- commands ------------------------------------------------------------------
+# Namespaces need root: ask sudo, where there is one, keeping the environment
+# (exec runs programs whose environment matters).
 mh_need_root() {
-    [ "$(id -u)" = 0 ] || die "'$1 --hosts' must run as root"
+    if [ "$(id -u)" != 0 ]; then
+        command -v sudo >/dev/null || die "'${MH_ARGV[*]}' must run as root, and there is no sudo here"
+        exec sudo --preserve-env -- "$0" "${MH_ARGV[@]}"
+    fi
     mkdir -p "$MH_LOG"
 }
 
@@ -455,15 +460,17 @@ mh_cmd_start_host() {
 # local-sge COMMAND --hosts [N] | COMMAND --host NAME [ARGS...]
 multihost_main() {
     local command=$1 flag=$2 host=${3:-}
+    MH_ARGV=("$@")
     MH_ARCH=$(/usr/share/gridengine/util/arch 2>/dev/null || echo lx-amd64)
     shift 2
     case $command:$flag in
     up:--hosts | start:--hosts) mh_need_root up; mh_cmd_up "$@" ;;
-    status:--hosts) mh_cmd_status ;;
+    status:--hosts) mh_need_root status; mh_cmd_status ;;
     stop:--hosts) mh_need_root stop; mh_cmd_stop ;;
     env:--hosts) mh_env_lines ;;
     help:--hosts) mh_usage ;;
     exec:--host)
+        mh_need_root exec
         mh_host_arg "$host"
         shift
         [ $# -gt 0 ] || die "usage: $0 exec --host NAME COMMAND [ARGS...]"
