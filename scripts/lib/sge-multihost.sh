@@ -11,9 +11,11 @@
 # namespace resolves the host names the same way, from /etc/netns/NAME/hosts,
 # which "ip netns exec" mounts over /etc/hosts.
 #
-# The cell "$MH_CELL" lives beside the one-host cell under the same SGE_ROOT
-# (a cell directory is what a shared SGE_ROOT on NFS gives every host of a real
-# cluster); its spool is $MH_SPOOL. Its daemons run with argv[0] "$MH_ARGV0_PREFIX..."
+# The cell "$MH_CELL" lives in an SGE_ROOT of its own, $MH_ROOT, whose program
+# directories are links to the packages' (every host reads it, as every host
+# of a real cluster reads a shared SGE_ROOT on NFS); its spool is $MH_SPOOL.
+# Nothing of it is under the one-host cluster's SGE_ROOT, whose list of cells
+# stays as it was. Its daemons run with argv[0] "$MH_ARGV0_PREFIX..."
 # so that nothing that looks for the one-host daemons by their path takes ours.
 #
 # Roles (--hosts N, N >= 3, default 3): ${MH_PREFIX}master runs sge_qmaster (and
@@ -28,7 +30,8 @@ MH_BRIDGE=mh-br0
 MH_QMASTER_PORT=6544
 MH_EXECD_PORT=6545
 MH_SPOOL=/var/spool/gridengine-multi
-MH_COMMON=$SGE_ROOT/$MH_CELL/common
+MH_ROOT=/var/lib/gridengine-multi
+MH_COMMON=$MH_ROOT/$MH_CELL/common
 MH_ENV_FILE=$MH_COMMON/local-sge-env.sh
 MH_LOG=/var/log/local-sge-multi
 MH_RUN=/run/local-sge-multi            # the host list of the running cluster
@@ -91,7 +94,7 @@ mh_in() {
 
 mh_env_lines() {
     cat <<EOF
-export SGE_ROOT=$SGE_ROOT
+export SGE_ROOT=$MH_ROOT
 export SGE_CELL=$MH_CELL
 export SGE_QMASTER_PORT=$MH_QMASTER_PORT
 export SGE_EXECD_PORT=$MH_EXECD_PORT
@@ -108,7 +111,7 @@ mh_q() {
     local h=$1
     shift
     mh_in "$h" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="${HOME:-/root}" LANG=C.UTF-8 \
-        SGE_ROOT="$SGE_ROOT" SGE_CELL="$MH_CELL" SGE_ARCH="$MH_ARCH" \
+        SGE_ROOT="$MH_ROOT" SGE_CELL="$MH_CELL" SGE_ARCH="$MH_ARCH" \
         SGE_QMASTER_PORT="$MH_QMASTER_PORT" SGE_EXECD_PORT="$MH_EXECD_PORT" "$@"
 }
 mh_qm() { mh_q "$MH_MASTER" "$@"; }    # on the master: the admin host
@@ -242,7 +245,11 @@ mh_network_down() {
 # --- the cell ------------------------------------------------------------------
 mh_cell() {
     local db=$MH_SPOOL/spooldb d conf=$MH_LOG/configuration
-    for d in "$SGE_ROOT/$MH_CELL" "$MH_COMMON" "$MH_SPOOL" "$MH_SPOOL/qmaster" "$MH_SPOOL/qmaster/job_scripts" \
+    [ -d "$MH_ROOT" ] || install -d -o "$ADMIN_USER" -g "$ADMIN_USER" "$MH_ROOT"
+    for d in bin lib util utilbin; do
+        [ -L "$MH_ROOT/$d" ] || ln -sfn "$SGE_ROOT/$d" "$MH_ROOT/$d"
+    done
+    for d in "$MH_ROOT/$MH_CELL" "$MH_COMMON" "$MH_SPOOL" "$MH_SPOOL/qmaster" "$MH_SPOOL/qmaster/job_scripts" \
         "$db" "$MH_SPOOL/execd"; do
         [ -d "$d" ] || install -d -o "$ADMIN_USER" -g "$ADMIN_USER" "$d"
     done
@@ -252,7 +259,7 @@ mh_cell() {
     install -m 644 -o "$ADMIN_USER" -g "$ADMIN_USER" "$MH_LOG/bootstrap" "$MH_COMMON/bootstrap"
     echo "$MH_MASTER" >"$MH_COMMON/act_qmaster"
     chown "$ADMIN_USER:$ADMIN_USER" "$MH_COMMON/act_qmaster"
-    printf 'SGE_ROOT=%s; export SGE_ROOT\nSGE_CELL=%s; export SGE_CELL\n' "$SGE_ROOT" "$MH_CELL" >"$MH_COMMON/settings.sh"
+    printf 'SGE_ROOT=%s; export SGE_ROOT\nSGE_CELL=%s; export SGE_CELL\n' "$MH_ROOT" "$MH_CELL" >"$MH_COMMON/settings.sh"
     [ ! -e "$db/sge" ] || return 0
     # The global configuration of the packages, with the changes of the
     # one-host cluster (root may run jobs, accounting flushed every second)
@@ -266,7 +273,7 @@ mh_cell() {
         /usr/share/gridengine/default-configuration >"$conf"
     chmod 644 "$conf"
     log "creating the spool database $db"
-    mh_in "$MH_MASTER" su -s /bin/sh -c "export SGE_ROOT=$SGE_ROOT SGE_CELL=$MH_CELL
+    mh_in "$MH_MASTER" su -s /bin/sh -c "export SGE_ROOT=$MH_ROOT SGE_CELL=$MH_CELL
         set -e
         $SGE_BIN/spoolinit berkeleydb libspoolb $db init
         $SGE_BIN/spooldefaults configuration $conf
@@ -451,7 +458,17 @@ mh_cmd_start_host() {
     local h=$1
     case $(mh_role "$h") in
     master) mh_launch "$h"; mh_wait_qmaster ;;
-    execution) mh_launch "$h"; mh_wait_exec_hosts "$h" ;;
+    execution)
+        mh_launch "$h"
+        mh_wait_exec_hosts "$h"
+        # A job that the host's death cut short before it started (shepherd
+        # killed "before prolog") puts the queue in error state E, and no job
+        # runs there until an administrator clears it, as here.
+        if [[ $({ mh_qm qstat -f -q "$MH_QUEUE@$h" 2>/dev/null || true; } | awk -v q="$MH_QUEUE@$h" '$1 == q {print $6}') == *E* ]]; then
+            mh_qm qmod -c "$MH_QUEUE@$h" >/dev/null
+            log "queue $MH_QUEUE@$h was in error state E: cleared (qmod -c)"
+        fi
+        ;;
     *) die "host $h runs no daemon" ;;
     esac
     log "$(mh_daemon_of "$h") serves again on $h (after $(elapsed) s)"

@@ -168,9 +168,13 @@ def named_in_accounting(name: str) -> bool:
 
 
 class Call:
-    """A DRMAA call running in a thread of its own: its result or exception, and how long it took."""
+    """A DRMAA call running in a thread of its own: its result or exception, and how long it took.
 
-    def __init__(self, what: str, function: Callable[..., Any], *args: Any) -> None:
+    Once it is over, :meth:`result` writes what it did into *facts* under *what*.
+    """
+
+    def __init__(self, facts: dict[str, Any], what: str, function: Callable[..., Any], *args: Any) -> None:
+        self.facts = facts
         self.what = what
         self.value: Any = None
         self.error: Optional[BaseException] = None
@@ -193,12 +197,14 @@ class Call:
         """Wait for the call; fail the test if it is still blocked after *bound* seconds."""
         self._thread.join(bound)
         if self._thread.is_alive():
-            pytest.fail(f"{self.what} was still blocked after {bound:.0f} s")
+            self.facts[self.what] = f"still blocked after {bound:.0f} s"
+            pytest.fail(f"{self.what} was still blocked after {bound:.0f} s; so far: {self.facts}")
+        self.facts[self.what] = self.describe()
         return self
 
     def describe(self) -> str:
         answer = repr(self.value) if self.error is None else f"{type(self.error).__name__}: {self.error}"
-        return f"{self.what} -> {answer} after {self.seconds:.1f} s"
+        return f"{answer} after {self.seconds:.1f} s"
 
 
 # --- fixtures ---------------------------------------------------------------------------
