@@ -85,11 +85,16 @@ mh_names() { mh_hosts | awk -v r="${1:-}" 'r == "" || $2 == r {print $1}'; }
 mh_role() { mh_hosts | awk -v h="$1" '$1 == h {print $2}'; }
 mh_veth() { echo "mh-${1#"$MH_PREFIX"}"; }     # host end of NAME's veth pair
 
-# Run a command on host $1: in its network namespace and under its host name.
+# The command prefix that runs a command on host $1: in its network namespace
+# and in a UTS namespace of its own that carries the host's name.
+mh_on() {
+    # shellcheck disable=SC2016 # expanded by that sh
+    MH_ON=(ip netns exec "$1" unshare --uts -- /bin/sh -c 'hostname "$0" && exec "$@"' "$1")
+}
 mh_in() {
-    local h=$1
+    mh_on "$1"
     shift
-    ip netns exec "$h" unshare --uts -- /bin/sh -c 'hostname "$0" && exec "$@"' "$h" "$@"
+    "${MH_ON[@]}" "$@"
 }
 
 mh_env_lines() {
@@ -315,7 +320,7 @@ s/^load_adjustment_decay_time .*/load_adjustment_decay_time        0:0:0/' -msco
             mh_qm qconf -Ae "$MH_LOG/exechost.$h" >>"$qlog" 2>&1 || die "could not add execution host $h (see $qlog)"
         fi
     done
-    printf 'group_name @allhosts\nhostlist %s\n' "$(echo $execs)" >"$MH_LOG/hostgroup"
+    printf 'group_name @allhosts\nhostlist %s\n' "$(tr '\n' ' ' <<<"$execs")" >"$MH_LOG/hostgroup"
     chmod 644 "$MH_LOG/hostgroup"
     if mh_qm qconf -shgrp @allhosts >/dev/null 2>&1; then
         mh_qm qconf -Mhgrp "$MH_LOG/hostgroup" >>"$qlog" 2>&1
@@ -365,7 +370,9 @@ mh_need_root() {
 
 mh_cmd_up() {
     local n=${1:-3} h role addr
-    [[ $n =~ ^[0-9]+$ ]] && [ "$n" -ge 3 ] && [ "$n" -le 20 ] || die "--hosts N: N must be 3 to 20 (a master and N-1 execution hosts)"
+    if ! [[ $n =~ ^[0-9]+$ ]] || [ "$n" -lt 3 ] || [ "$n" -gt 20 ]; then
+        die "--hosts N: N must be 3 to 20 (a master and N-1 execution hosts)"
+    fi
     if [ ! -x "$SGE_BIN/sge_qmaster" ]; then
         # the packages of the one-host cluster (which makes this host's name resolve first)
         TMPD=$(mktemp -d /tmp/local-sge.XXXXXX)
@@ -481,13 +488,13 @@ multihost_main() {
     MH_ARCH=$(/usr/share/gridengine/util/arch 2>/dev/null || echo lx-amd64)
     shift 2
     case $command:$flag in
-    up:--hosts | start:--hosts) mh_need_root up; mh_cmd_up "$@" ;;
-    status:--hosts) mh_need_root status; mh_cmd_status ;;
-    stop:--hosts) mh_need_root stop; mh_cmd_stop ;;
+    up:--hosts | start:--hosts) mh_need_root; mh_cmd_up "$@" ;;
+    status:--hosts) mh_need_root; mh_cmd_status ;;
+    stop:--hosts) mh_need_root; mh_cmd_stop ;;
     env:--hosts) mh_env_lines ;;
     help:--hosts) mh_usage ;;
     exec:--host)
-        mh_need_root exec
+        mh_need_root
         mh_host_arg "$host"
         shift
         [ $# -gt 0 ] || die "usage: $0 exec --host NAME COMMAND [ARGS...]"
@@ -500,10 +507,11 @@ multihost_main() {
             ::) ;;
             *) export GLIBC_TUNABLES=$tunables:$TLS_TUNABLE ;;
         esac
-        exec ip netns exec "$host" unshare --uts -- /bin/sh -c 'hostname "$0" && exec "$@"' "$host" "$@"
+        mh_on "$host"
+        exec "${MH_ON[@]}" "$@"
         ;;
     cut:--host | mend:--host | kill-host:--host | start-host:--host)
-        mh_need_root "$command"
+        mh_need_root
         mh_host_arg "$host"
         "mh_cmd_${command//-/_}" "$host"
         ;;
