@@ -147,11 +147,10 @@ common_exec() {
     exec "$@"
 }
 
-# run_examples PYTHON NOTE: run every program in examples/ with this
-# repository's drmaa package and the cluster's environment; fail if one fails.
-# NOTE says where the jobs' output went.
+# run_examples PYTHON: run every program in examples/ with this repository's
+# drmaa package and the cluster's environment; fail if one fails.
 run_examples() {
-    local py=$1 note=$2 f rc failed=() start
+    local py=$1 f rc failed=() start
     command -v "$py" >/dev/null || die "$py not found"
     export_cluster_env
     export PYTHONPATH=$REPO
@@ -168,7 +167,7 @@ run_examples() {
         if [ "$rc" != 0 ]; then failed+=("$f"); fi
     done
     echo
-    log "$note"
+    log "the jobs' output files (<program>.out, <program>.<task>.out for bulk jobs) are in $PWD"
     if [ ${#failed[@]} -gt 0 ]; then
         die "${#failed[@]} example(s) failed: ${failed[*]}"
     fi
