@@ -432,20 +432,23 @@ def _mapped_file(name: str) -> str:
 # --- the checks ------------------------------------------------------------
 
 
-def _env_names(drm: Optional[Drm]) -> list[str]:
-    """The variables to show: those of *drm*, or of every DRM known when it is not known."""
-    specific = [name for known in DRMS if drm in (None, known) for name in known.env]
-    return [_loader.ENV_VAR, *specific, "LD_PRELOAD"]
+def _drm_env_names(drm: Optional[Drm]) -> list[str]:
+    """The variables of *drm*'s library, or of every DRM's when it is not known."""
+    return [name for known in DRMS if drm in (None, known) for name in known.env]
+
+
+def _show_env(report: _Report, names: list[str]) -> None:
+    for name in names:
+        report.line(f"  {name}={os.environ[name]}" if name in os.environ else f"  {name} is not set")
 
 
 def _library(report: _Report) -> bool:
     report.section("Library")
     error = wrappers.load_error
-    # Which DRM, as far as the file tells: the library is asked only in the next section.
-    report.drm = identify(library_path=wrappers.library_path or "") if error is None else None
-    for name in _env_names(report.drm):
-        report.line(f"  {name}={os.environ[name]}" if name in os.environ else f"  {name} is not set")
-    if error is not None or wrappers.lib is None:
+    loaded = error is None and wrappers.lib is not None
+    # Once a library is loaded, the variables of its DRM are shown with the DRM, when it is known.
+    _show_env(report, [_loader.ENV_VAR, *([] if loaded else _drm_env_names(None)), "LD_PRELOAD"])
+    if not loaded:
         attempts = error.attempts if error is not None else []
         if not attempts:
             report.line(f"  nothing to try: {_loader.ENV_VAR} is unset and find_library('drmaa') found nothing")
@@ -467,6 +470,8 @@ def _about(report: _Report) -> str:
     from drmaa.session import Session
 
     report.section("DRM")
+    drms_info = implementation = ""
+    failure: Optional[BaseException] = None
     try:
         drms_info = Session.drmsInfo
         report.line(f"  DRM system: {drms_info}")
@@ -475,9 +480,13 @@ def _about(report: _Report) -> str:
         report.line(f"  DRMAA version: {Session.version}")
         report.line(f"  contact before initialize: {Session.contact!r}")
     except (errors.DrmaaException, AttributeError) as exc:
-        report.fail("asking the library about itself", exc)
-        return str(exc)
-    report.drm = identify(drms_info, implementation, wrappers.library_path or "") or report.drm
+        failure = exc
+    # What the library says, or else its file name (Grid Engine's cannot say without SGE_ROOT).
+    report.drm = identify(drms_info, implementation, wrappers.library_path or "")
+    _show_env(report, _drm_env_names(report.drm))
+    if failure is not None:
+        report.fail("asking the library about itself", failure)
+        return str(failure)
     if report.drm is SLURM:
         _slurm_setup(report, os.environ)
     return ""

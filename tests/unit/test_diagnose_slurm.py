@@ -151,9 +151,17 @@ def test_on_grid_engine_the_report_has_no_slurm_section(fake: FakeLibrary, monke
     monkeypatch.delenv("SGE_ROOT", raising=False)
     code, out = run()
     assert code == 0, out
-    assert "  SGE_ROOT is not set" in out.splitlines()
-    assert "SLURM" not in out.replace("DRM system: SGE", "")  # no Slurm variable, no Slurm section
-    assert "\nSlurm\n" not in out
+    assert shown_variables(section(out, "DRM")) == ["SGE_ROOT", "SGE_CELL", "SGE_QMASTER_PORT", "GLIBC_TUNABLES"]
+    assert "SLURM" not in out and "\nSlurm\n" not in out
+
+
+def section(out: str, title: str) -> list[str]:
+    """The lines of one section of the report."""
+    return out.split(f"\n{title}\n", 1)[1].split("\n\n", 1)[0].splitlines()
+
+
+def shown_variables(lines: list[str]) -> list[str]:
+    return [line.split()[0].split("=")[0] for line in lines if line.endswith(" is not set") or "=" in line.split()[0]]
 
 
 def test_an_unknown_drm_shows_the_variables_of_every_drm(fake: FakeLibrary, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -162,18 +170,27 @@ def test_an_unknown_drm_shows_the_variables_of_every_drm(fake: FakeLibrary, monk
     monkeypatch.setattr(wrappers, "load_attempts", [])
     code, out = run()
     assert code == 0, out
-    names = [line.split()[0].split("=")[0] for line in out.split("\nDRM\n")[0].splitlines() if line.startswith("  ")]
-    assert names[:-1] == [
-        "DRMAA_LIBRARY_PATH",
+    assert shown_variables(section(out, "Library")) == ["DRMAA_LIBRARY_PATH", "LD_PRELOAD"]
+    assert shown_variables(section(out, "DRM")) == [
         "SLURM_DRMAA_CONF",
         "SLURM_CONF",
         "SGE_ROOT",
         "SGE_CELL",
         "SGE_QMASTER_PORT",
         "GLIBC_TUNABLES",
-        "LD_PRELOAD",
     ]
     assert "\nSlurm\n" not in out  # FAKE 1.0 is not Slurm
+
+
+def test_slurm_drmaa_under_any_name_shows_no_grid_engine_variable(
+    fake: FakeLibrary, slurm: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Built with the default prefix, its file name says nothing: what the library says decides."""
+    monkeypatch.setattr(wrappers, "library_path", "/usr/local/lib/libdrmaa.so.1")
+    code, out = run()
+    assert code == 0, out
+    assert shown_variables(section(out, "DRM")) == ["SLURM_DRMAA_CONF", "SLURM_CONF"]
+    assert "SGE" not in out and "GLIBC_TUNABLES" not in out
 
 
 def test_grid_engine_options_on_slurm_get_slurm_advice(fake: FakeLibrary, slurm: Path) -> None:
