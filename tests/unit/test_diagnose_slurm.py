@@ -43,6 +43,14 @@ def run(*argv: str) -> tuple[int, str]:
     return code, out.getvalue()
 
 
+def run_loaded_from(monkeypatch: pytest.MonkeyPatch, library: str) -> str:
+    """Run the checks, which work, with the library loaded from *library*; return the output."""
+    monkeypatch.setattr(wrappers, "library_path", library)
+    code, out = run()
+    assert code == 0, out
+    return out
+
+
 def problem_lines(out: str) -> list[str]:
     return [line.strip() for line in out.splitlines() if line.strip().startswith(("PROBLEM:", "What to do:"))]
 
@@ -186,9 +194,7 @@ def test_slurm_drmaa_under_any_name_shows_no_grid_engine_variable(
     fake: FakeLibrary, slurm: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Built with the default prefix, its file name says nothing: what the library says decides."""
-    monkeypatch.setattr(wrappers, "library_path", "/usr/local/lib/libdrmaa.so.1")
-    code, out = run()
-    assert code == 0, out
+    out = run_loaded_from(monkeypatch, "/usr/local/lib/libdrmaa.so.1")
     assert shown_variables(section(out, "DRM")) == ["SLURM_DRMAA_CONF", "SLURM_CONF"]
     assert "SGE" not in out and "GLIBC_TUNABLES" not in out
 
@@ -321,9 +327,7 @@ def test_no_advice_for_an_unknown_error_on_slurm() -> None:
 def test_a_library_installed_in_usr_has_only_the_system_file_in_etc(
     fake: FakeLibrary, slurm: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(wrappers, "library_path", "/usr/lib/x86_64-linux-gnu/libdrmaa.so.1")
-    code, out = run()
-    assert code == 0, out
+    out = run_loaded_from(monkeypatch, "/usr/lib/x86_64-linux-gnu/libdrmaa.so.1")
     files = [line for line in out.splitlines() if line.startswith("    ")]
     assert files == [
         f"    {slurm}/etc-slurm_drmaa.conf (system file): absent",
