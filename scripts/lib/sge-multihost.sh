@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # sge-multihost.sh: a Son of Grid Engine cluster of several hosts on this one
 # machine, sourced by scripts/local-sge for its --hosts/--host commands.
 # Nothing of the one-host cluster is touched: not its cell, spool, ports or daemons.
