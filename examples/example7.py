@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 
 import drmaa
+import os
 from drmaa.futures import JobExecutor, as_completed
 
 def main():
@@ -10,7 +11,7 @@ def main():
     with drmaa.Session() as s, JobExecutor(s) as executor:
         jt = s.createJobTemplate()
         jt.remoteCommand = '/bin/sh'
-        jt.outputPath = ':/dev/null'
+        jt.outputPath = ':' + os.path.join(os.getcwd(), 'example7.out')
         jt.joinFiles = True
 
         numbers = {}

@@ -2,13 +2,14 @@
 
 import asyncio
 import drmaa
+import os
 from drmaa.aio import wrap_future
 from drmaa.futures import JobExecutor
 
 async def work(s, executor):
     jt = s.createJobTemplate()
     jt.remoteCommand = '/bin/sh'
-    jt.outputPath = ':/dev/null'
+    jt.outputPath = ':' + os.path.join(os.getcwd(), 'example7_1.out')
     jt.joinFiles = True
 
     futures = []
