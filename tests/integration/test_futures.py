@@ -26,7 +26,7 @@ from drmaa.errors import DrmaaException, DrmCommunicationException, InvalidJobEx
 from drmaa.futures import JobExecutor, JobFuture, as_completed
 
 #: The longest any group of jobs here may take (4 slots, shared with other users of the cluster).
-JOBS_BOUND = 900.0
+JOBS_BOUND = 600.0
 #: How the exit status of job number N is chosen.
 EXIT_MODULO = 7
 
