@@ -50,9 +50,10 @@ CONTROLLER_PORT = {"sge": 6444, "slurm": 6817}
 
 # --- the contender process -----------------------------------------------------------
 
-CHILD_DOC = (
-    """waitcost.py child KIND COUNT WINDOW TAG: submit COUNT held jobs, wait for them, end them after WINDOW s."""
-)
+#: The jobs' ends are spread over this many seconds after the window, one
+#: TERMINATE at a time: slurm-drmaa's default poll interval, so that jobs end
+#: at every phase of it, as real jobs do.
+SPREAD = 10.0
 
 
 def child(kind: str, count: int, window: float, tag: str) -> None:
@@ -72,46 +73,51 @@ def child(kind: str, count: int, window: float, tag: str) -> None:
     ids = [s.runJob(jt) for _ in range(count)]
     s.deleteJobTemplate(jt)
     print("IDS", " ".join(ids), flush=True)
-    returned: list[float] = []
+    forever = drmaa.Session.TIMEOUT_WAIT_FOREVER
+    returned: dict[str, float] = {}  # job (or call number) -> when its call returned
+    terminated: dict[str, float] = {}  # job -> when its TERMINATE returned
     errors: list[str] = []
 
-    def collect(call: Any, *args: Any) -> None:
+    def collect(key: str, call: Any, *args: Any) -> None:
         try:
             call(*args)
         except Exception as exc:  # noqa: BLE001 - a held job that never ran: code 24 on Grid Engine
             if "code 24" not in str(exc):
                 errors.append(f"{type(exc).__name__}: {exc}")
-        returned.append(time.time())
+        returned[key] = time.time()
 
-    ended: list[float] = []
+    def end_window(start: float) -> None:
+        time.sleep(max(0.0, start + window - time.time()))
+        end = time.time()
+        print("WINDOW_END", f"{end:.6f}", flush=True)
+        for number, job in enumerate(ids):
+            time.sleep(max(0.0, end + (number + 0.5) * SPREAD / count - time.time()))
+            s.control(job, drmaa.JobControlAction.TERMINATE)
+            terminated[job] = time.time()
 
-    def end_window() -> None:
-        time.sleep(window)
-        print("WINDOW_END", f"{time.time():.6f}", flush=True)
-        s.control(drmaa.Session.JOB_IDS_SESSION_ALL, drmaa.JobControlAction.TERMINATE)
-        ended.append(time.time())
-
-    threads = []
-    if kind == "wait":
-        for job in ids[1:]:
-            threads.append(threading.Thread(target=collect, args=(s.wait, job, drmaa.Session.TIMEOUT_WAIT_FOREVER)))
-    ender = threading.Thread(target=end_window)
-    print("WINDOW_START", f"{time.time():.6f}", flush=True)  # every wait below starts in the window
+    threads = [threading.Thread(target=collect, args=(job, s.wait, job, forever)) for job in ids[1:]]
+    start = time.time()
+    print("WINDOW_START", f"{start:.6f}", flush=True)  # every wait below starts in the window
+    ender = threading.Thread(target=end_window, args=(start,))
     ender.start()
-    for thread in threads:
-        thread.start()
-    forever = drmaa.Session.TIMEOUT_WAIT_FOREVER
-    if kind == "wait":  # the first job in the main thread, where Ctrl-C must be answered
-        collect(s.wait, ids[0], forever)
+    if kind == "wait":  # a thread per job, and the first job in the main thread, where Ctrl-C must be answered
+        for thread in threads:
+            thread.start()
+        collect(ids[0], s.wait, ids[0], forever)
+        for thread in threads:
+            thread.join()
     elif kind == "synchronize":
-        collect(s.synchronize, ids, forever, True)
+        collect("all", s.synchronize, ids, forever, True)
     else:
-        for _ in ids:
-            collect(s.wait, drmaa.Session.JOB_IDS_SESSION_ANY, forever)
-    for thread in threads:
-        thread.join()
+        for number in range(count):
+            collect(str(number), s.wait, drmaa.Session.JOB_IDS_SESSION_ANY, forever)
     ender.join()
-    latencies = [when - ended[0] for when in returned]
+    if kind == "wait":
+        latencies = [returned[job] - terminated[job] for job in ids]
+    elif kind == "synchronize":
+        latencies = [returned["all"] - max(terminated.values())]
+    else:  # the k-th result to come back belongs to the k-th job to end
+        latencies = [back - end for back, end in zip(sorted(returned.values()), sorted(terminated.values()))]
     print("RESULT", json.dumps({"latencies": latencies, "errors": errors, "module": drmaa.__file__}), flush=True)
     s.exit()
 
@@ -237,16 +243,13 @@ def count_requests(trace: Path, port: int, start: float, end: float) -> int:
     return connects if port == CONTROLLER_PORT["slurm"] else writes
 
 
-def sdiag_polls() -> Optional[int]:
-    """slurmctld's own count of the RPCs a DRMAA wait makes (REQUEST_JOB_INFO_SINGLE + REQUEST_FED_INFO)."""
+def sdiag_rpcs() -> Optional[dict[str, int]]:
+    """slurmctld's own RPC counters, by message type (``sdiag``), or None."""
     done = subprocess.run(["sdiag"], capture_output=True, text=True, timeout=60, check=False)
     if done.returncode:
         return None
-    total = 0
-    for name in ("REQUEST_JOB_INFO_SINGLE", "REQUEST_FED_INFO"):
-        match = re.search(rf"^\s*{name}\s+\(\s*\d+\)\s+count:(\d+)", done.stdout, re.MULTILINE)
-        total += int(match.group(1)) if match else 0
-    return total
+    by_type = done.stdout.split("by message type", 1)[-1].split("by user", 1)[0]
+    return {name: int(count) for name, count in re.findall(r"^\s*(\w+)\s+\(\s*\d+\)\s+count:(\d+)", by_type, re.M)}
 
 
 def delete_jobs(drm: str, contenders: list[Contender], env: dict[str, str]) -> None:
@@ -263,8 +266,7 @@ def run_drm(drm: str, options: Any, workdir: Path) -> dict[str, Any]:
         slurm_conf = workdir / "slurm_drmaa.conf"
         slurm_conf.write_text("# empty: slurm-drmaa's defaults (pool_delay 10)\n")
     env = cluster_environment(script, slurm_conf)
-    log(f"{drm}: {len(KINDS) * len(options.counts) * 2} processes, {options.window} s window")
-    polls_before = sdiag_polls() if drm == "slurm" else None
+    rpcs_before = sdiag_rpcs() if drm == "slurm" else None
     contenders = [
         Contender(drm, impl, kind, count, options, env, workdir)
         for count in options.counts
@@ -272,6 +274,7 @@ def run_drm(drm: str, options: Any, workdir: Path) -> dict[str, Any]:
         for impl in options.contenders
         if not (count == 1 and kind != "wait")  # with one job the three calls are the same wait
     ]
+    log(f"{drm}: {len(contenders)} processes, {options.window:.0f} s window")
     try:
         results = []
         for contender in contenders:
@@ -280,10 +283,10 @@ def run_drm(drm: str, options: Any, workdir: Path) -> dict[str, Any]:
             results.append(result)
     finally:
         delete_jobs(drm, contenders, env)
-    polls_after = sdiag_polls() if drm == "slurm" else None
+    rpcs_after = sdiag_rpcs() if drm == "slurm" else None
     summary: dict[str, Any] = {"results": results}
-    if polls_before is not None and polls_after is not None:
-        summary["sdiag_polls"] = polls_after - polls_before
+    if rpcs_before is not None and rpcs_after is not None:
+        summary["sdiag_rpcs"] = {name: count - rpcs_before.get(name, 0) for name, count in rpcs_after.items()}
         summary["strace_requests_total"] = sum(
             count_requests(c.trace, CONTROLLER_PORT[drm], 0, float("inf")) for c in contenders
         )
@@ -293,13 +296,15 @@ def run_drm(drm: str, options: Any, workdir: Path) -> dict[str, Any]:
 def table(runs: dict[str, dict[str, Any]], window: float, contenders: list[str]) -> str:
     extra = [impl for impl in contenders if impl not in (OURS, OLD)]
     lines = [
-        f"Requests to the controller per waiting job per minute ({window:.0f} s window), and the time from the",
-        "jobs' end (TERMINATE of held jobs) to the return of the call: median [max].",
+        f"Requests to the controller per waiting job per minute ({window:.0f} s window), and the time from a",
+        f"job's end (TERMINATE of a held job; ends spread over {SPREAD:.0f} s) to the return of the call that",
+        "gives its result: median [max].",
         "",
         "| DRM | call | jobs | requests/job/min ours | 0.7.9 | latency ours | 0.7.9 |"
         + "".join(f" {impl}: requests | latency |" for impl in extra),
         "|---|---|---|---|---|---|---|" + "---|---|" * len(extra),
     ]
+    notes: list[str] = []
     for drm, run in runs.items():
         rows: dict[tuple[str, int], dict[str, Any]] = {}
         for result in run["results"]:
@@ -313,11 +318,15 @@ def table(runs: dict[str, dict[str, Any]], window: float, contenders: list[str])
             for impl in extra:
                 cells += [f"{pair[impl]['per_job_minute']:.2f}", latency_cell(pair[impl]["latencies"])]
             lines.append(f"| {drm} | {KIND_TITLES[kind]} | {count} | " + " | ".join(cells) + " |")
-        if "sdiag_polls" in run:
-            lines.append(
-                f"| {drm} | sdiag: JOB_INFO_SINGLE + FED_INFO during the run | | {run['sdiag_polls']} "
-                f"(strace, all contenders: {run['strace_requests_total']}) | | | |"
+        if "sdiag_rpcs" in run:
+            rpcs = run["sdiag_rpcs"]
+            polls = rpcs.get("REQUEST_JOB_INFO_SINGLE", 0) + rpcs.get("REQUEST_FED_INFO", 0)
+            notes.append(
+                f"{drm}: slurmctld counted {sum(rpcs.values())} RPCs during the run ({polls} of them "
+                f"REQUEST_JOB_INFO_SINGLE + REQUEST_FED_INFO), the processes of the run sent "
+                f"{run['strace_requests_total']}; the rest is other users' traffic."
             )
+    lines += ["", *notes]
     errors = [
         f"{drm} {r['impl']} {r['kind']} {r['count']}: {error}"
         for drm, run in runs.items()
