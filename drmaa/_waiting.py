@@ -127,9 +127,10 @@ def _submit(state: _State, task: Callable[[], None]) -> None:
     threading.Thread(target=_worker, args=(task,), name="drmaa-wait", daemon=True).start()
 
 
-def _run(state: _State, key: Hashable, call: _Call, attempt: Callable[[int], Any], seconds: int, keep: _Keep) -> None:
+def _run(
+    state: _State, key: Hashable, call: _Call, attempt: Callable[[int], Any], seconds: int, keep: _Keep, generation: int
+) -> None:
     """Make the C call of *call*; keep the job it reaps (under ``keep(outcome)``) unless the session ended."""
-    generation = state.generation
     try:
         call.result = attempt(seconds)
     except BaseException as exc:  # noqa: BLE001 - handed to whoever waits for the call
@@ -148,7 +149,8 @@ def _start(state: _State, key: Hashable, attempt: Callable[[int], Any], seconds:
     """Start ``attempt(seconds)`` in a worker as the call of *key*; the caller holds ``state.lock``."""
     call = _Call()
     state.running[key] = call
-    _submit(state, lambda: _run(state, key, call, attempt, seconds, keep))
+    generation = state.generation  # the session the call belongs to
+    _submit(state, lambda: _run(state, key, call, attempt, seconds, keep, generation))
     return call
 
 
@@ -157,7 +159,7 @@ def _run_masked(state: _State, key: Hashable, attempt: Callable[[int], Any], kee
     call = _Call()
     old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
-        _run(state, key, call, attempt, TIMEOUT_NO_WAIT, keep)
+        _run(state, key, call, attempt, TIMEOUT_NO_WAIT, keep, state.generation)
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
     return call
