@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import random
 import signal
@@ -46,14 +47,20 @@ def ctrl_c_after(seconds: float) -> threading.Timer:
 
 def interrupted(call: Callable[[], Any], after: float = 0.2) -> float:
     """Run *call*, Ctrl-C it after *after* seconds; return how long KeyboardInterrupt took to come."""
-    timer = ctrl_c_after(after)
-    start = time.monotonic()
+    sent: list[float] = []
+
+    def ctrl_c() -> None:
+        sent.append(time.monotonic())
+        signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)  # type: ignore[arg-type]
+
+    timer = threading.Timer(after, ctrl_c)
+    timer.start()
     try:
         with pytest.raises(KeyboardInterrupt):
             call()
     finally:
         timer.cancel()
-    return time.monotonic() - start - after
+    return time.monotonic() - sent[0]
 
 
 def wait_until(condition: Callable[[], bool]) -> None:
@@ -332,3 +339,11 @@ def test_a_forked_child_starts_with_no_calls_in_flight(fake: FakeLibrary, submit
     assert os.waitstatus_to_exitcode(status) == 0
     fake.finish(job)
     assert Session.wait(job).jobId == job
+
+
+@pytest.mark.parametrize(
+    ("remaining", "seconds"),
+    [(math.inf, -1), (0.0, 0), (-3.0, 0), (0.001, 1), (2.0, 2), (2.5, 3), (1e300, 2**31 - 1)],
+)
+def test_c_gets_the_whole_remaining_time_in_whole_seconds_never_less(remaining: float, seconds: int) -> None:
+    assert _waiting._c_timeout(remaining) == seconds
