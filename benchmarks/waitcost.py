@@ -45,7 +45,8 @@ TAG_PREFIX = "drmaawaitcost_"
 
 # How each DRM's controller is reached, and what one request is in an strace log:
 # Slurm opens a new TCP connection to slurmctld for every RPC; Grid Engine keeps
-# one connection to sge_qmaster and sends each message with one write.
+# one connection to sge_qmaster and writes each message as a "<gmsh>" header
+# write followed by the message's own writes.
 CONTROLLER_PORT = {"sge": 6444, "slurm": 6817}
 
 # --- the contender process -----------------------------------------------------------
@@ -223,7 +224,8 @@ def count_requests(trace: Path, port: int, start: float, end: float) -> int:
     """Requests to the controller at *port* between *start* and *end*, read from an strace log.
 
     Slurm: every RPC is a connect() to slurmctld's port. Grid Engine: every
-    message is one write (or send) on the connection to sge_qmaster's port.
+    message begins with a write of its ``<gmsh>`` header on the connection to
+    sge_qmaster's port.
     """
     controller_fds: set[str] = set()
     connects = writes = 0
@@ -238,7 +240,7 @@ def count_requests(trace: Path, port: int, start: float, end: float) -> int:
                 if target in match["rest"]:
                     controller_fds.add(match["fd"])
                     connects += inside
-            elif match["fd"] in controller_fds:
+            elif match["fd"] in controller_fds and match["rest"].lstrip().startswith('"<gmsh>'):
                 writes += inside
     return connects if port == CONTROLLER_PORT["slurm"] else writes
 
