@@ -40,7 +40,8 @@ from drmaa.errors import ExitTimeoutException, NoResourceUsageException
 
 __all__ = ["forget", "kept_jobs", "synchronize", "wait"]
 
-#: drmaa.h: DRMAA_ERRNO_EXIT_TIMEOUT.
+#: drmaa.h: DRMAA_ERRNO_NO_ACTIVE_SESSION, DRMAA_ERRNO_EXIT_TIMEOUT.
+_NO_ACTIVE_SESSION = 5
 _EXIT_TIMEOUT = 23
 #: The longest timeout handed to C in one call (``signed long`` seconds, kept
 #: far from any overflow of "now + timeout" inside the library): 68 years.
@@ -132,7 +133,7 @@ def _run(
 ) -> None:
     """Make the C call of *call*; keep the job it reaps (under ``keep(outcome)``) unless the session ended."""
     try:
-        call.result = attempt(seconds)
+        call.result = _attempt(state, attempt, seconds, generation)
     except BaseException as exc:  # noqa: BLE001 - handed to whoever waits for the call
         call.error = exc
     outcome = None if keep is None else _reaped_outcome(call)
@@ -143,6 +144,21 @@ def _run(
         if state.running.get(key) is call:
             del state.running[key]
     call.done.set()
+
+
+def _attempt(state: _State, attempt: Callable[[int], T], seconds: int, generation: int) -> T:
+    """``attempt(seconds)``; a wait that Session.exit() ended raises NoActiveSessionException.
+
+    Grid Engine and slurm-drmaa end a blocked wait with code 23, as if its
+    time were up, when the session exits: the waiting thread is told the
+    truth instead (and a timeout of TIMEOUT_WAIT_FOREVER never passes).
+    """
+    try:
+        return attempt(seconds)
+    except ExitTimeoutException as exc:
+        if generation == state.generation and state is _state:
+            raise
+        raise helpers.make_error(_NO_ACTIVE_SESSION, b"the session was exited while waiting") from exc
 
 
 def _start(state: _State, key: Hashable, attempt: Callable[[int], Any], seconds: int, keep: _Keep) -> _Call:
@@ -222,8 +238,8 @@ def _block(
             if own and c_seconds != TIMEOUT_NO_WAIT:
                 call = _start(state, key, attempt, c_seconds, keep)
         if call is None:
-            if not own:
-                return attempt(c_seconds)  # in this thread, as drmaa-python 0.7.9 does
+            if not own:  # in this thread, as drmaa-python 0.7.9 does
+                return _attempt(state, attempt, c_seconds, state.generation)
             # It returns at once: no worker, but no Ctrl-C either until what it reaps is kept.
             call = _run_masked(state, key, attempt, keep)
         elif own or remaining == math.inf:
@@ -312,7 +328,10 @@ def synchronize(job_ids: list[bytes], timeout: Any, dispose: bool, attempt: Call
 
 
 def forget() -> None:
-    """The session has ended: drop the kept results; calls still in flight keep nothing."""
+    """The session ends: drop the kept results; calls still in flight keep nothing.
+
+    Called before ``drmaa_exit()``, so that a wait it ends knows why.
+    """
     state = _state
     with state.lock:
         state.generation += 1

@@ -409,13 +409,14 @@ class Session:
 
         :raises NoActiveSessionException: if no session is active.
 
+        Waits blocked in other threads raise :exc:`NoActiveSessionException`.
         Results that an interrupted :meth:`wait` reaped afterwards and no later
         :meth:`wait` collected are dropped with the session.
 
         Wraps ``drmaa_exit()``.
         """
-        helpers.call("drmaa_exit")
         _waiting.forget()
+        helpers.call("drmaa_exit")
 
     @staticmethod
     def createJobTemplate() -> JobTemplate:

@@ -347,3 +347,31 @@ def test_a_forked_child_starts_with_no_calls_in_flight(fake: FakeLibrary, submit
 )
 def test_c_gets_the_whole_remaining_time_in_whole_seconds_never_less(remaining: float, seconds: int) -> None:
     assert _waiting._c_timeout(remaining) == seconds
+
+
+def test_exit_ends_waits_in_every_thread_with_no_active_session(fake: FakeLibrary, submit: Any) -> None:
+    jobs = [submit(), submit()]
+    caught: list[BaseException] = []
+
+    def waiter() -> None:
+        try:
+            Session.wait(jobs[1])
+        except errors.DrmaaException as exc:
+            caught.append(exc)
+
+    thread = threading.Thread(target=waiter)
+    thread.start()
+    wait_until(lambda: fake.blocked == 1)
+    threading.Timer(0.2, Session.exit).start()
+    with pytest.raises(errors.NoActiveSessionException, match=r"^code 5: the session was exited while waiting$"):
+        Session.wait(jobs[0])  # the library ends it with code 23, as if its time were up: it never is
+    thread.join(10)
+    assert [type(exc) for exc in caught] == [errors.NoActiveSessionException]
+    Session.initialize()  # for the fixture's exit
+
+
+def test_a_wait_that_times_out_while_the_session_lives_still_times_out(fake: FakeLibrary, submit: Any) -> None:
+    job = submit()
+    fake.block_seconds = 0.2
+    with pytest.raises(errors.ExitTimeoutException):
+        Session.wait(job, 1)
