@@ -65,13 +65,14 @@ _Keep = Optional[Callable[[_Outcome], str]]
 class _Call:
     """One blocking C call made by a worker thread, and how it ended."""
 
-    __slots__ = ("done", "error", "reaped", "result")
+    __slots__ = ("done", "error", "orphaned", "reaped", "result")
 
     def __init__(self) -> None:
         self.done = threading.Event()
         self.result: Any = None
         self.error: Optional[BaseException] = None
         self.reaped = False  # its job's outcome went to _kept
+        self.orphaned = False  # the caller that started it was interrupted
 
 
 class _State:
@@ -234,19 +235,32 @@ def _block(
         with state.lock:
             # TIMEOUT_NO_WAIT asks the library now, even while an earlier call is in flight.
             call = None if seconds == 0 else state.running.get(key)
-            own = call is None and interruptible
+            blocker = None if call is not None or seconds == 0 else _orphan_in_the_way(state, key)
+            own = call is None and blocker is None and interruptible
             if own and c_seconds != TIMEOUT_NO_WAIT:
                 call = _start(state, key, attempt, c_seconds, keep)
+        if blocker is not None:
+            # Two calls that may reap the same job at once can both block for
+            # good inside Grid Engine's library: let the interrupted one end first.
+            if not blocker.done.wait(None if remaining == math.inf else max(remaining, 0.0)):
+                raise helpers.make_error(_EXIT_TIMEOUT, b"")
+            continue
         if call is None:
             if not own:  # in this thread, as drmaa-python 0.7.9 does
                 return _attempt(state, attempt, c_seconds, state.generation)
             # It returns at once: no worker, but no Ctrl-C either until what it reaps is kept.
             call = _run_masked(state, key, attempt, keep)
-        elif own or remaining == math.inf:
-            call.done.wait()  # the C call ends by itself, when its timeout passes at the latest
-        elif not call.done.wait(max(remaining, 0.0)):
-            # A call of an earlier, interrupted wait is still in flight and outlasts ours.
-            raise helpers.make_error(_EXIT_TIMEOUT, b"")
+        else:
+            try:
+                if own or remaining == math.inf:
+                    call.done.wait()  # the C call ends by itself, when its timeout passes at the latest
+                elif not call.done.wait(max(remaining, 0.0)):
+                    # A call of an earlier, interrupted wait is still in flight and outlasts ours.
+                    raise helpers.make_error(_EXIT_TIMEOUT, b"")
+            except BaseException:
+                if own:  # Ctrl-C: the call goes on with no one waiting for it
+                    call.orphaned = True
+                raise
         if call.reaped:
             continue  # its outcome is kept: take it (unless another thread just did)
         if call.error is not None:
@@ -254,6 +268,24 @@ def _block(
                 continue  # the earlier call's time is up, not ours: make our own call
             raise call.error
         return call.result  # type: ignore[no-any-return]
+
+
+def _jobs(key: Hashable) -> Optional[frozenset[bytes]]:
+    """The job ids a call may reap or watch; None: any job of the session."""
+    assert isinstance(key, tuple)
+    if key[0] == "wait":
+        return None if key[1] == JOB_IDS_SESSION_ANY else frozenset((key[1],))
+    return None if JOB_IDS_SESSION_ALL in key[1] else frozenset(key[1])
+
+
+def _orphan_in_the_way(state: _State, key: Hashable) -> Optional[_Call]:
+    """An interrupted call still in flight that may touch a job of *key*; the caller holds ``state.lock``."""
+    mine = _jobs(key)
+    for other, call in state.running.items():
+        theirs = _jobs(other)
+        if call.orphaned and (mine is None or theirs is None or not mine.isdisjoint(theirs)):
+            return call
+    return None
 
 
 def _take_kept(state: _State, job_id: Optional[str]) -> Optional[_Outcome]:

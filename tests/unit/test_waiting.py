@@ -375,3 +375,49 @@ def test_a_wait_that_times_out_while_the_session_lives_still_times_out(fake: Fak
     fake.block_seconds = 0.2
     with pytest.raises(errors.ExitTimeoutException):
         Session.wait(job, 1)
+
+
+def test_a_call_on_the_same_jobs_waits_for_the_interrupted_one_to_end_first(fake: FakeLibrary, submit: Any) -> None:
+    # Two calls reaping one job at once can both block for good in Grid Engine's library.
+    job, other = submit(), submit()
+    interrupted(lambda: Session.wait(job))
+    calls_before_the_end: list[int] = []
+
+    def end() -> None:
+        calls_before_the_end.append(len(fake.timeouts))
+        fake.finish(job)
+
+    threading.Timer(0.3, end).start()
+    Session.synchronize([job], Session.TIMEOUT_WAIT_FOREVER, False)
+    assert calls_before_the_end == [1]  # no synchronize while the interrupted wait was going
+    assert fake.timeouts == [("drmaa_wait", -1), ("drmaa_synchronize", -1)]
+    assert Session.wait(job).jobId == job  # reaped by the interrupted wait, kept
+    interrupted(lambda: Session.wait(other))
+    with pytest.raises(errors.ExitTimeoutException):
+        Session.wait(Session.JOB_IDS_SESSION_ANY, 0.3)  # any job may be the interrupted call's
+    assert fake.timeouts[2:] == [("drmaa_wait", -1)]
+
+
+def test_calls_on_other_jobs_do_not_wait_for_an_interrupted_one(fake: FakeLibrary, submit: Any) -> None:
+    first, second = submit(), submit()
+    interrupted(lambda: Session.wait(first))
+    fake.finish(second)
+    assert Session.wait(second).jobId == second
+    assert fake.timeouts == [("drmaa_wait", -1), ("drmaa_wait", -1)]
+
+
+def test_a_call_the_main_thread_still_waits_for_does_not_hold_up_other_threads(fake: FakeLibrary, submit: Any) -> None:
+    jobs = [submit(), submit()]
+    results: list[JobInfo] = []
+    waiter = threading.Thread(target=lambda: results.append(Session.wait(jobs[1])))
+
+    def start_waiter_then_end_jobs() -> None:
+        waiter.start()
+        wait_until(lambda: fake.blocked == 2)  # both in the library at once, as with 0.7.9
+        for job in jobs:
+            fake.finish(job)
+
+    threading.Timer(0.2, start_waiter_then_end_jobs).start()
+    Session.synchronize([Session.JOB_IDS_SESSION_ALL], Session.TIMEOUT_WAIT_FOREVER, False)
+    waiter.join(10)
+    assert [info.jobId for info in results] == [jobs[1]]
