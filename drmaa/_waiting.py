@@ -17,7 +17,9 @@ signal handlers only in the main thread, between bytecodes. So:
 - A kept result is handed out once: to the next ``wait`` for that job or for
   ``JOB_IDS_SESSION_ANY``, which return it before asking the library. A
   ``wait`` or ``synchronize`` with the same arguments as a call still in
-  flight joins that call instead of making a second one.
+  flight joins that call instead of making a second one; one that may reap
+  the same jobs as an interrupted call waits until that call has ended
+  (Grid Engine's library can block both for good otherwise).
 - ``synchronize(..., dispose=True)`` drops the kept results of its jobs, as
   it disposes of them in the library; ``Session.exit()`` drops all of them
   (:func:`forget`).
