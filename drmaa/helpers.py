@@ -9,22 +9,19 @@ from __future__ import annotations
 import datetime
 import math
 import re
-import time
 from collections.abc import Iterable, Mapping
 from ctypes import c_char, c_char_p, create_string_buffer
-from typing import TYPE_CHECKING, Any, Callable, Generic, Optional, TypeVar, Union, overload
+from typing import TYPE_CHECKING, Any, Generic, Optional, TypeVar, Union, overload
 
 from drmaa import wrappers
 from drmaa.const import (
     ATTR_BUFFER,
     ERROR_STRING_BUFFER,
     NO_MORE_ELEMENTS,
-    TIMEOUT_NO_WAIT,
     TIMEOUT_WAIT_FOREVER,
 )
 from drmaa.errors import (
     DrmaaException,
-    ExitTimeoutException,
     InvalidJobTemplateException,
     error_class,
 )
@@ -40,13 +37,13 @@ __all__ = [
     "TimeLimitAttribute",
     "VectorAttribute",
     "call",
+    "check_timeout",
     "job_id_list",
     "make_error",
     "read_attr_names",
     "read_attr_values",
     "read_job_ids",
     "read_string",
-    "sliced_wait",
     "string_array",
     "string_buffer",
     "template_call",
@@ -62,12 +59,6 @@ _ERRORS = "surrogateescape"
 #: Largest value read from an opaque list element. Linux caps one argument or
 #: environment string at 128 KiB (MAX_ARG_STRLEN), so no job value is longer.
 LIST_VALUE_BUFFER = 128 * 1024
-
-#: Longest a single blocking C call of wait/synchronize may last, in seconds,
-#: so that Python regains control (Ctrl-C) at least this often.
-WAIT_SLICE = 1
-
-_POLL_INTERVAL = 0.05
 
 
 # --- text ---------------------------------------------------------------
@@ -262,8 +253,6 @@ def read_job_ids(handle: wrappers.JobIdsHandle) -> list[str]:
 
 # --- waiting -----------------------------------------------------------------
 
-T = TypeVar("T")
-
 
 def check_timeout(timeout: Any) -> float:
     """Validate a timeout in seconds: a number >= 0 or ``TIMEOUT_WAIT_FOREVER``.
@@ -281,38 +270,6 @@ def check_timeout(timeout: Any) -> float:
     if math.isnan(seconds) or seconds < 0:
         raise ValueError(f"timeout: expected seconds >= 0 or TIMEOUT_WAIT_FOREVER (-1), got {timeout!r}")
     return seconds
-
-
-def sliced_wait(attempt: Callable[[int], T], timeout: Any) -> T:
-    """Run a blocking DRMAA wait in slices of at most :data:`WAIT_SLICE` seconds.
-
-    *attempt* is called with a whole number of seconds and raises
-    :exc:`~drmaa.ExitTimeoutException` when that time passes. Between slices Python
-    runs its signal handlers, so Ctrl-C interrupts a long wait; the job is
-    not touched by the interruption. A fraction of a second left over is
-    waited for by polling with ``TIMEOUT_NO_WAIT``.
-    """
-    seconds = check_timeout(timeout)
-    if seconds == 0:
-        return attempt(TIMEOUT_NO_WAIT)
-    if seconds == math.inf:
-        while True:
-            try:
-                return attempt(WAIT_SLICE)
-            except ExitTimeoutException:
-                pass
-    deadline = time.monotonic() + seconds
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return attempt(TIMEOUT_NO_WAIT)  # last look; times out with the library's message
-        try:
-            if remaining >= 1:
-                return attempt(min(WAIT_SLICE, int(remaining)))
-            return attempt(TIMEOUT_NO_WAIT)
-        except ExitTimeoutException:
-            if remaining < 1:
-                time.sleep(min(_POLL_INTERVAL, remaining))
 
 
 # --- job template attributes ---------------------------------------------------
