@@ -36,10 +36,12 @@ __all__ = [
     "ENCODING",
     "Attribute",
     "BoolAttribute",
+    "DiagnosisBuffer",
     "DictAttribute",
     "TimeLimitAttribute",
     "VectorAttribute",
     "call",
+    "deleted_template",
     "job_id_list",
     "make_error",
     "read_attr_names",
@@ -81,6 +83,11 @@ def to_bytes(value: Any, what: str = "value") -> bytes:
     :raises ValueError: if the value holds a NUL byte (C would cut it there)
         or cannot be encoded.
     """
+    if type(value) is str and "\0" not in value:  # the common case, checked on the text: U+0000 is the only NUL
+        try:
+            return value.encode(ENCODING)
+        except UnicodeEncodeError:
+            pass
     if isinstance(value, str):
         try:
             data = value.encode(ENCODING)
@@ -129,7 +136,7 @@ def string_buffer(size: int) -> Array[c_char]:
 
 def string_array(items: Iterable[bytes]) -> Any:
     """Return a NULL-terminated ``const char *[]`` holding *items*."""
-    values = list(items)
+    values = items if type(items) is list else list(items)
     return (c_char_p * (len(values) + 1))(*values, None)
 
 
@@ -163,9 +170,9 @@ def make_error(code: int, diagnosis: bytes) -> DrmaaException:
     return exc
 
 
-# One array type made once: instantiating it is cheaper than create_string_buffer()
-# and gives the same zeroed ERROR_STRING_BUFFER + 1 bytes.
-_DiagnosisBuffer = c_char * (ERROR_STRING_BUFFER + 1)
+#: A zeroed diagnosis buffer of ``ERROR_STRING_BUFFER + 1`` bytes, as a type made
+#: once: instantiating it is cheaper than create_string_buffer().
+DiagnosisBuffer = c_char * (ERROR_STRING_BUFFER + 1)
 
 
 def call(name: str, *args: Any) -> None:
@@ -176,7 +183,7 @@ def call(name: str, *args: Any) -> None:
 
     :raises DrmaaException: the subclass registered for a non-zero status.
     """
-    diagnosis = _DiagnosisBuffer()
+    diagnosis = DiagnosisBuffer()
     code = getattr(wrappers.lib, name)(*args, diagnosis, ERROR_STRING_BUFFER)
     if code:
         raise make_error(code, diagnosis.value)
@@ -186,18 +193,27 @@ def template_call(template: Any, name: str, *args: Any) -> None:
     """:func:`call` *name* with a job template's C handle and then *args*, holding the template's lock.
 
     The lock keeps :meth:`~drmaa.JobTemplate.delete` in another thread from
-    freeing the handle while the library uses it.
+    freeing the handle while the library uses it. It also makes the
+    template's own diagnosis buffer (``template._diagnosis``, a
+    :data:`DiagnosisBuffer`) this call's alone: it is emptied before the call
+    and read before the lock is released.
 
     :raises InvalidJobTemplateException: if the template was deleted.
     """
-    diagnosis = _DiagnosisBuffer()
     with template._lock:
         handle = template._jt
         if handle is None:
-            raise InvalidJobTemplateException("the job template was deleted")
+            raise deleted_template()
+        diagnosis = template._diagnosis
+        diagnosis.value = b""
         code = getattr(wrappers.lib, name)(handle, *args, diagnosis, ERROR_STRING_BUFFER)
-    if code:
-        raise make_error(code, diagnosis.value)
+        if code:
+            raise make_error(code, diagnosis.value)
+
+
+def deleted_template() -> InvalidJobTemplateException:
+    """The error of any use of a job template after :meth:`~drmaa.JobTemplate.delete`."""
+    return InvalidJobTemplateException("the job template was deleted")
 
 
 def read_string(name: str, size: int, *args: Any) -> str:
@@ -238,7 +254,7 @@ def _read_list(handle: Any, next_name: str, release_name: str, size: int) -> lis
             value = out.value
             if len(value) >= size:
                 raise DrmaaException(f"a value of more than {size} bytes was cut by the library")
-            items.append(to_str(value))
+            items.append(value.decode(ENCODING, _ERRORS))  # to_str() without a call per element
     finally:
         if out is not None:
             spare.append(out)
@@ -319,7 +335,7 @@ def sliced_wait(attempt: Callable[[int], T], timeout: Any) -> T:
 
 V = TypeVar("V")
 
-_AttributeBuffer = c_char * (ATTR_BUFFER + 1)  # made once: see _DiagnosisBuffer
+_AttributeBuffer = c_char * (ATTR_BUFFER + 1)  # made once: see DiagnosisBuffer
 
 
 class Attribute(Generic[V]):
@@ -347,15 +363,35 @@ class Attribute(Generic[V]):
         value: V = self.decode(self.get_raw(instance))
         return value
 
+    #: The C function that stores the value :meth:`encode` made.
+    setter = "drmaa_set_attribute"
+
     def __set__(self, instance: Any, value: V) -> None:
-        template_call(instance, "drmaa_set_attribute", self.name, self.encode(value))
+        # template_call() written out on purpose: calling it costs 9% more
+        # instructions per value set, on the path every template takes.
+        data = self.encode(value)
+        with instance._lock:
+            handle = instance._jt
+            if handle is None:
+                raise deleted_template()
+            diagnosis = instance._diagnosis
+            diagnosis.value = b""
+            code = getattr(wrappers.lib, self.setter)(handle, self.name, data, diagnosis, ERROR_STRING_BUFFER)
+            if code:
+                raise make_error(code, diagnosis.value)
 
     # conversions, overridden by subclasses
-    def encode(self, value: Any) -> bytes:
+    def encode(self, value: Any) -> Any:
+        """Convert *value* to what :attr:`setter` takes after the attribute name."""
+        if type(value) is str and "\0" not in value:
+            try:
+                return value.encode(ENCODING)
+            except UnicodeEncodeError:
+                pass
         return to_bytes(value, self.attr)
 
     def decode(self, raw: bytes) -> Any:
-        return to_str(raw)
+        return raw.decode(ENCODING, _ERRORS)  # to_str() without a second call
 
     def get_raw(self, instance: Any) -> bytes:
         size = ATTR_BUFFER
@@ -483,6 +519,12 @@ class VectorAttribute(Attribute[list[str]]):
     Items are converted with ``str()``; a lone ``str`` or ``bytes`` is one item.
     """
 
+    setter = "drmaa_set_vector_attribute"
+
+    def encode(self, value: Any) -> Any:
+        items = self.encode_items(value)
+        return (c_char_p * (len(items) + 1))(*items, None)  # string_array() without a second call
+
     def encode_items(self, value: Any) -> list[bytes]:
         if type(value) is list or type(value) is tuple:
             fast = _encode_text_items(value)
@@ -495,9 +537,6 @@ class VectorAttribute(Attribute[list[str]]):
         except TypeError:
             raise TypeError(f"{self.attr}: expected a list, got {type(value).__name__}") from None
         return [_list_item(item, f"{self.attr}[{index}]") for index, item in enumerate(items)]
-
-    def __set__(self, instance: Any, value: Any) -> None:
-        template_call(instance, "drmaa_set_vector_attribute", self.name, string_array(self.encode_items(value)))
 
     def read_values(self, instance: Any) -> list[str]:
         handle = wrappers.AttrValuesHandle()
@@ -518,16 +557,13 @@ class DictAttribute(VectorAttribute):
 
     def encode_items(self, value: Any) -> list[bytes]:
         if type(value) is dict and "" not in value:
-            try:
-                all_names = "".join(value)  # TypeError unless every name and every value is a str
-                "".join(value.values())
-            except TypeError:
-                pass
-            else:
+            try:  # both joins raise TypeError unless every name and every value is a str
                 # A name holding '=' would read back split elsewhere: the checked path refuses it.
-                fast = None if "=" in all_names else _encode_text_items([k + "=" + v for k, v in value.items()])
-                if fast is not None:
-                    return fast
+                fast = None if "=" in "".join(value) else _encode_text_items(list(map("=".join, value.items())))
+            except TypeError:
+                fast = None
+            if fast is not None:
+                return fast
         if not isinstance(value, Mapping):
             raise TypeError(f"{self.attr}: expected a mapping of names to values, got {type(value).__name__}")
         items = []
