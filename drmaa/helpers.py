@@ -175,15 +175,21 @@ def make_error(code: int, diagnosis: bytes) -> DrmaaException:
 DiagnosisBuffer = c_char * (ERROR_STRING_BUFFER + 1)
 
 
-def call(name: str, *args: Any) -> None:
+def call(name: str, *args: Any, diagnosis: Optional[Array[c_char]] = None) -> None:
     """Call the C function *name* with *args* and a fresh diagnosis buffer.
 
     Each call has a buffer of its own, so concurrent calls in other threads
     never see each other's messages.
 
+    :param diagnosis: a :data:`DiagnosisBuffer` no other thread can use
+        meanwhile (a job template's, under its lock), used instead of a fresh
+        one; it is emptied first.
     :raises DrmaaException: the subclass registered for a non-zero status.
     """
-    diagnosis = DiagnosisBuffer()
+    if diagnosis is None:
+        diagnosis = DiagnosisBuffer()
+    else:
+        diagnosis.value = b""
     code = getattr(wrappers.lib, name)(*args, diagnosis, ERROR_STRING_BUFFER)
     if code:
         raise make_error(code, diagnosis.value)

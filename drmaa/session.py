@@ -212,9 +212,11 @@ class JobTemplate:
 
     def __init__(self, **kwargs: Any) -> None:
         self._lock = threading.Lock()
-        self._diagnosis = helpers.DiagnosisBuffer()  # for calls made holding the lock (helpers.template_call)
+        # The diagnosis buffer of the calls on this template: used only by the thread
+        # holding the lock (or, before __init__ returns, by the one building it).
+        self._diagnosis = helpers.DiagnosisBuffer()
         handle = wrappers.JobTemplateHandle()
-        helpers.call("drmaa_allocate_job_template", handle)
+        helpers.call("drmaa_allocate_job_template", handle, diagnosis=self._diagnosis)
         self._jt = handle
         if not kwargs:
             return
@@ -263,7 +265,7 @@ class JobTemplate:
             handle, self._jt = self._jt, None
             if handle is None:
                 return
-            helpers.call("drmaa_delete_job_template", handle)
+            helpers.call("drmaa_delete_job_template", handle, diagnosis=self._diagnosis)
 
     def __enter__(self) -> JobTemplate:
         return self
