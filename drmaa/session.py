@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import threading
-import weakref
 from collections.abc import Iterator, Sequence
 from ctypes import c_int, c_uint, sizeof
 from types import TracebackType
@@ -132,14 +131,6 @@ _INT_MAX = 2 ** (8 * sizeof(c_int) - 1) - 1
 _INT_MIN = -_INT_MAX - 1
 
 
-def _free_template(handle: wrappers.JobTemplateHandle) -> None:
-    """Finalizer of a job template that was never deleted."""
-    try:
-        helpers.call("drmaa_delete_job_template", handle)
-    except Exception:  # noqa: BLE001 - a finalizer must not raise (session may be gone)
-        pass
-
-
 class JobTemplate:
     """A job template: the description of a job to submit.
 
@@ -217,18 +208,38 @@ class JobTemplate:
         DURATION_SLIMIT, "Soft run-time limit, as :attr:`hardWallclockTimeLimit` (``drmaa_duration_slimit``)."
     )
 
+    #: The C template; None once deleted (and before it is allocated).
+    _jt: Optional[wrappers.JobTemplateHandle] = None
+
     def __init__(self, **kwargs: Any) -> None:
         self._lock = threading.Lock()
+        # The diagnosis buffer of the calls on this template: used only by the thread
+        # holding the lock (or, before __init__ returns, by the one building it).
+        self._diagnosis = helpers.DiagnosisBuffer()
         handle = wrappers.JobTemplateHandle()
-        helpers.call("drmaa_allocate_job_template", handle)
-        self._jt: Optional[wrappers.JobTemplateHandle] = handle
-        self._finalizer = weakref.finalize(self, _free_template, handle)
+        helpers.call("drmaa_allocate_job_template", handle, diagnosis=self._diagnosis)
+        self._jt = handle
+        if not kwargs:
+            return
         try:
             for name, value in kwargs.items():
                 setattr(self, name, value)
         except BaseException:
             self.delete()
             raise
+
+    def __del__(self) -> None:
+        # Frees a template that was never deleted. No lock: no other thread can
+        # reach an object being finalized. Cheaper than a weakref.finalize,
+        # which costs a registration and a detach() for every template.
+        handle = self._jt
+        if handle is None:
+            return
+        self._jt = None
+        try:
+            helpers.call("drmaa_delete_job_template", handle)
+        except Exception:  # noqa: BLE001 - a finalizer must not raise (the session or the interpreter may be gone)
+            pass
 
     def _handle(self) -> wrappers.JobTemplateHandle:
         """The C handle; the caller holds ``self._lock``."""
@@ -255,8 +266,7 @@ class JobTemplate:
             handle, self._jt = self._jt, None
             if handle is None:
                 return
-            self._finalizer.detach()
-            helpers.call("drmaa_delete_job_template", handle)
+            helpers.call("drmaa_delete_job_template", handle, diagnosis=self._diagnosis)
 
     def __enter__(self) -> JobTemplate:
         return self
