@@ -241,6 +241,17 @@ class JobTemplate:
         except Exception:  # noqa: BLE001 - a finalizer must not raise (the session or the interpreter may be gone)
             pass
 
+    def __copy__(self) -> JobTemplate:
+        # A copy would share the C template: the first of the two to go would
+        # free it under the other (and both would free it).
+        raise TypeError(
+            "a JobTemplate cannot be copied: it owns a job template of the library; "
+            "create another one with Session.createJobTemplate() and set its attributes"
+        )
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> JobTemplate:
+        return self.__copy__()
+
     def _handle(self) -> wrappers.JobTemplateHandle:
         """The C handle; the caller holds ``self._lock``."""
         if self._jt is None:
