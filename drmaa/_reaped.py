@@ -1,11 +1,11 @@
-"""Results of jobs reaped by one waiter on behalf of another, so that no caller of ``Session.wait`` loses a job.
+"""Owners of jobs: a job reaped by one waiter is handed to the executor that submitted it.
 
 A ``wait(JOB_IDS_SESSION_ANY)`` reaps whichever job of the session ends
-first, whoever submitted it. The futures layer (:mod:`drmaa.futures`) learns
-of finished jobs that way; a job it did not submit is kept here until the
-code that did asks :meth:`drmaa.Session.wait` (or ``jobStatus``) for it, and a
-job of the futures layer that plain ``wait`` reaps is handed to its owner.
-No C calls and no public names here.
+first, whoever submitted it. A job of a :class:`drmaa.futures.JobExecutor`
+that a plain :meth:`drmaa.Session.wait` reaps is handed here to its
+executor; a job the executor's watcher reaps for other code is kept by
+:mod:`drmaa._waiting` (one store of reaped results for the whole package),
+where the next wait for it finds it. No C calls and no public names here.
 """
 
 from __future__ import annotations
@@ -14,13 +14,12 @@ import math
 import threading
 import time
 import weakref
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from typing import Any, Callable, Optional
+from typing import Any, Callable
 
-from drmaa.const import JOB_IDS_SESSION_ALL, JOB_IDS_SESSION_ANY, TIMEOUT_WAIT_FOREVER, JobState
-from drmaa.errors import ExitTimeoutException, InvalidJobException, NoResourceUsageException
-from drmaa.helpers import check_timeout, to_str
+from drmaa import _waiting
+from drmaa.const import JOB_IDS_SESSION_ANY, TIMEOUT_WAIT_FOREVER
+from drmaa.errors import NoResourceUsageException
+from drmaa.helpers import check_timeout
 
 #: A JobInfo, or the NoResourceUsageException (with ``.jobInfo``) of a job that never ran.
 Outcome = Any
@@ -28,13 +27,7 @@ Outcome = Any
 Owner = Callable[[str, Outcome], bool]
 
 _lock = threading.Lock()
-_kept: dict[str, Outcome] = {}  # insertion order: wait(ANY) gets the oldest first
 _owners: list[weakref.WeakMethod[Owner]] = []
-_local = threading.local()
-
-#: While an owner exists, the longest single library wait of a plain ``wait``:
-#: between two, it looks for an outcome another waiter kept for it meanwhile.
-LOOK_AGAIN = 1.0
 
 
 def add_owner(owner: Owner) -> None:
@@ -42,16 +35,6 @@ def add_owner(owner: Owner) -> None:
     with _lock:
         _owners[:] = [ref for ref in _owners if ref() is not None]  # executors that were garbage collected
         _owners.append(weakref.WeakMethod(owner))
-
-
-@contextmanager
-def dispatching() -> Iterator[None]:
-    """In this block, ``Session.wait`` in this thread only reaps: the caller hands out what it gets itself."""
-    _local.dispatching = True
-    try:
-        yield
-    finally:
-        _local.dispatching = False
 
 
 def hand_over(job_id: str, outcome: Outcome) -> bool:
@@ -63,91 +46,43 @@ def hand_over(job_id: str, outcome: Outcome) -> bool:
     return any(owner is not None and owner(job_id, outcome) for owner in owners)
 
 
-def keep(job_id: str, outcome: Outcome) -> None:
-    """Keep the outcome of a job nobody owns, for a later ``Session.wait``."""
-    with _lock:
-        _kept[job_id] = outcome
-
-
-def take(job: bytes) -> Optional[Outcome]:
-    """Remove and return the kept outcome of *job* (the oldest one for ``JOB_IDS_SESSION_ANY``)."""
-    if not _kept:  # nothing kept (the common case): no lock
-        return None
-    with _lock:
-        if not _kept:
-            return None
-        if job == JOB_IDS_SESSION_ANY:
-            return _kept.pop(next(iter(_kept)))
-        return _kept.pop(to_str(job), None)
-
-
-def state(job: bytes) -> Optional[str]:
-    """The final state of a kept job, as ``jobStatus`` would have said before it was reaped."""
-    with _lock:
-        outcome = _kept.get(to_str(job))
-    if outcome is None:
-        return None
+def job_id(outcome: Outcome) -> str:
+    """The id of the job *outcome* tells of."""
     info = outcome.jobInfo if isinstance(outcome, NoResourceUsageException) else outcome
-    return JobState.FAILED if info.wasAborted else JobState.DONE
+    found: str = info.jobId
+    return found
 
 
-def discard(jobs: Iterable[bytes]) -> None:
-    """Forget kept outcomes (``synchronize(..., dispose=True)`` reaps them)."""
-    with _lock:
-        for job in jobs:
-            if job == JOB_IDS_SESSION_ALL:
-                _kept.clear()
-                return
-            _kept.pop(to_str(job), None)
+def wait(job: bytes, timeout: Any, attempt: Callable[[int], Any], check: Callable[[], object]) -> Any:
+    """``Session.wait``: :func:`drmaa._waiting.wait`, then the job goes to its owner, if any.
 
-
-def _give(outcome: Outcome) -> Any:
-    if isinstance(outcome, BaseException):
-        raise outcome.with_traceback(None)
-    return outcome
-
-
-def _job_id(outcome: Outcome) -> str:
-    info = outcome.jobInfo if isinstance(outcome, NoResourceUsageException) else outcome
-    job_id: str = info.jobId
-    return job_id
-
-
-def wait(job: bytes, timeout: Any, reap: Callable[[bytes, float], Any]) -> Any:
-    """``Session.wait``: *reap* (the library's wait) plus the kept outcomes and the owners.
-
-    A kept outcome of *job* is returned first. A job reaped here that an
-    owner claims is handed to it; for ``JOB_IDS_SESSION_ANY`` the wait then
-    goes on (with what is left of *timeout*) for a job nobody owns. While
-    an owner exists, the library is asked in waits of at most
-    :data:`LOOK_AGAIN` seconds, and the kept outcomes are looked at between
-    them: another waiter may reap this caller's job meanwhile.
+    A job of an executor reaped here is handed to it; for
+    ``JOB_IDS_SESSION_ANY`` the wait then goes on (with what is left of
+    *timeout*) for a job nobody owns.
     """
-    if getattr(_local, "dispatching", False):
-        return reap(job, timeout)
+    if _waiting.reaping():  # the executor's own wait: it hands out what it reaps itself
+        return _waiting.wait(job, timeout, attempt, check)
+    if not _owners or job != JOB_IDS_SESSION_ANY:
+        try:
+            info = _waiting.wait(job, timeout, attempt, check)
+        except NoResourceUsageException as exc:
+            if exc.jobInfo is not None:
+                hand_over(job_id(exc), exc)
+            raise
+        hand_over(job_id(info), info)
+        return info
     seconds = check_timeout(timeout)
     deadline = time.monotonic() + seconds
     while True:
-        kept = take(job)
-        if kept is not None:
-            return _give(kept)
-        left = math.inf if seconds == math.inf else max(0.0, deadline - time.monotonic())
-        shared = any(ref() is not None for ref in _owners)
-        if shared:
-            left = min(left, LOOK_AGAIN)
+        left = TIMEOUT_WAIT_FOREVER if seconds == math.inf else max(0.0, deadline - time.monotonic())
         try:
-            outcome: Outcome = reap(job, TIMEOUT_WAIT_FOREVER if left == math.inf else left)
-        except ExitTimeoutException:
-            if shared and deadline > time.monotonic():
-                continue
-            raise
+            outcome: Outcome = _waiting.wait(job, left, attempt, check)
         except NoResourceUsageException as exc:
+            if exc.jobInfo is None:
+                raise
             outcome = exc
-        except InvalidJobException:
-            kept = take(job)  # reaped meanwhile by another waiter, which kept it here
-            if kept is not None:
-                return _give(kept)
-            raise
-        if hand_over(_job_id(outcome), outcome) and job == JOB_IDS_SESSION_ANY:
+        if hand_over(job_id(outcome), outcome):
             continue  # its owner has it now; "any job" means any job nobody else is waiting for
-        return _give(outcome)
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome

@@ -28,7 +28,7 @@ from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, FIRST_EXCEPTION, 
 from types import TracebackType
 from typing import Any, Callable, Optional
 
-from drmaa import _reaped
+from drmaa import _reaped, _waiting
 from drmaa.const import JOB_IDS_SESSION_ANY, TIMEOUT_NO_WAIT, JobControlAction
 from drmaa.errors import (
     DrmaaException,
@@ -253,7 +253,7 @@ class JobExecutor:
         if known is not None:  # watched already: one future per job
             return known
         (future,) = self._register(lambda: [jobId])
-        kept = _reaped.take(jobId.encode())  # reaped before it was registered
+        kept = _waiting.take(jobId)  # reaped before it was registered
         if kept is not None:
             self._claim(jobId, kept)
         return future
@@ -267,6 +267,7 @@ class JobExecutor:
                 self._pending[future.jobId] = future
             if futures and self._thread is None:
                 self._thread = threading.Thread(target=self._watch, name="drmaa.futures watcher", daemon=True)
+                _waiting.relay_begin()  # before it starts: a plain wait from now on relies on it
                 self._thread.start()
         return futures
 
@@ -349,7 +350,15 @@ class JobExecutor:
             future._fail(exc)
 
     def _watch(self) -> None:
-        """The background thread: one wait for any job of the session, until none of ours is left."""
+        """The background thread: it reaps every job of the session for everyone while ours are pending."""
+        try:
+            with _waiting.reaping_only():
+                self._relay()
+        finally:
+            _waiting.relay_end()
+
+    def _relay(self) -> None:
+        """One wait for any job of the session at a time, until none of ours is left."""
         trouble_since: Optional[float] = None
         while True:
             with self._lock:
@@ -357,29 +366,33 @@ class JobExecutor:
                     self._thread = None
                     return
             try:
-                with _reaped.dispatching():
-                    outcome: Any = self._session.wait(JOB_IDS_SESSION_ANY, self._check_interval)
-            except NoResourceUsageException as exc:  # a job that never ran: as plain wait reports it
-                outcome = exc
-            except ExitTimeoutException:
-                trouble_since = self._check(trouble_since)
-                continue
-            except InvalidJobException:  # the session has no job left to reap, yet some of ours are pending
-                self._sweep()
-                continue
-            except NoActiveSessionException as exc:
-                self._fail_all(exc)
-                continue
-            except DrmaaException as exc:
-                trouble_since = self._trouble(exc, trouble_since)
-                continue
-            except BaseException as exc:  # noqa: BLE001 - a defect: fail the futures rather than hang them
-                self._fail_all(exc)
-                continue
-            trouble_since = None
-            job_id = _info(outcome).jobId
-            if not _reaped.hand_over(job_id, outcome):
-                _reaped.keep(job_id, outcome)  # not ours: kept for the code that submitted it
+                trouble_since = self._reap_one(trouble_since)
+            finally:
+                _waiting.round_done()
+
+    def _reap_one(self, trouble_since: Optional[float]) -> Optional[float]:
+        """Wait once for any job; hand it to its owner or keep it; return when trouble began, or None."""
+        try:
+            outcome: Any = self._session.wait(JOB_IDS_SESSION_ANY, self._check_interval)
+        except NoResourceUsageException as exc:  # a job that never ran: as plain wait reports it
+            outcome = exc
+        except ExitTimeoutException:
+            return self._check(trouble_since)
+        except InvalidJobException:  # the session has no job left to reap, yet some of ours are pending
+            self._sweep()
+            return trouble_since
+        except NoActiveSessionException as exc:
+            self._fail_all(exc)
+            return None
+        except DrmaaException as exc:
+            return self._trouble(exc, trouble_since)
+        except BaseException as exc:  # noqa: BLE001 - a defect: fail the futures rather than hang them
+            self._fail_all(exc)
+            return None
+        job_id = _info(outcome).jobId
+        if not _reaped.hand_over(job_id, outcome):
+            _waiting.keep(job_id, outcome)  # not ours: kept for the code that submitted it
+        return None
 
     def _check(self, trouble_since: Optional[float]) -> Optional[float]:
         """Ask the DRM about one pending job (in turn); return when trouble began, or None."""
@@ -417,7 +430,7 @@ class JobExecutor:
     def _collect(self, job_id: str) -> bool:
         """Reap one job of ours without waiting; fail its future if this session cannot. False if it runs on."""
         try:
-            with _reaped.dispatching():
+            with _waiting.reaping_only():
                 outcome: Any = self._session.wait(job_id, TIMEOUT_NO_WAIT)
         except NoResourceUsageException as exc:
             outcome = exc
@@ -437,7 +450,7 @@ class JobExecutor:
                 future._fail(exc)
             return True
         if not self._claim(job_id, outcome):
-            _reaped.keep(job_id, outcome)
+            _waiting.keep(job_id, outcome)
         return True
 
     def _sweep(self) -> None:

@@ -6,14 +6,14 @@ in :mod:`drmaa.wrappers` and :mod:`drmaa.helpers`.
 
 from __future__ import annotations
 
+import functools
 import threading
-import weakref
 from collections.abc import Iterator, Sequence
 from ctypes import c_int, c_uint, sizeof
 from types import TracebackType
 from typing import Any, NamedTuple, Optional, Union
 
-from drmaa import _reaped, helpers, wrappers
+from drmaa import _reaped, _waiting, helpers, wrappers
 from drmaa.const import (
     BLOCK_EMAIL,
     CONTACT_BUFFER,
@@ -131,14 +131,6 @@ _INT_MAX = 2 ** (8 * sizeof(c_int) - 1) - 1
 _INT_MIN = -_INT_MAX - 1
 
 
-def _free_template(handle: wrappers.JobTemplateHandle) -> None:
-    """Finalizer of a job template that was never deleted."""
-    try:
-        helpers.call("drmaa_delete_job_template", handle)
-    except Exception:  # noqa: BLE001 - a finalizer must not raise (session may be gone)
-        pass
-
-
 class JobTemplate:
     """A job template: the description of a job to submit.
 
@@ -216,18 +208,49 @@ class JobTemplate:
         DURATION_SLIMIT, "Soft run-time limit, as :attr:`hardWallclockTimeLimit` (``drmaa_duration_slimit``)."
     )
 
+    #: The C template; None once deleted (and before it is allocated).
+    _jt: Optional[wrappers.JobTemplateHandle] = None
+
     def __init__(self, **kwargs: Any) -> None:
         self._lock = threading.Lock()
+        # The diagnosis buffer of the calls on this template: used only by the thread
+        # holding the lock (or, before __init__ returns, by the one building it).
+        self._diagnosis = helpers.DiagnosisBuffer()
         handle = wrappers.JobTemplateHandle()
-        helpers.call("drmaa_allocate_job_template", handle)
-        self._jt: Optional[wrappers.JobTemplateHandle] = handle
-        self._finalizer = weakref.finalize(self, _free_template, handle)
+        helpers.call("drmaa_allocate_job_template", handle, diagnosis=self._diagnosis)
+        self._jt = handle
+        if not kwargs:
+            return
         try:
             for name, value in kwargs.items():
                 setattr(self, name, value)
         except BaseException:
             self.delete()
             raise
+
+    def __del__(self) -> None:
+        # Frees a template that was never deleted. No lock: no other thread can
+        # reach an object being finalized. Cheaper than a weakref.finalize,
+        # which costs a registration and a detach() for every template.
+        handle = self._jt
+        if handle is None:
+            return
+        self._jt = None
+        try:
+            helpers.call("drmaa_delete_job_template", handle)
+        except Exception:  # noqa: BLE001 - a finalizer must not raise (the session or the interpreter may be gone)
+            pass
+
+    def __copy__(self) -> JobTemplate:
+        # A copy would share the C template: the first of the two to go would
+        # free it under the other (and both would free it).
+        raise TypeError(
+            "a JobTemplate cannot be copied: it owns a job template of the library; "
+            "create another one with Session.createJobTemplate() and set its attributes"
+        )
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> JobTemplate:
+        return self.__copy__()
 
     def _handle(self) -> wrappers.JobTemplateHandle:
         """The C handle; the caller holds ``self._lock``."""
@@ -254,8 +277,7 @@ class JobTemplate:
             handle, self._jt = self._jt, None
             if handle is None:
                 return
-            self._finalizer.detach()
-            helpers.call("drmaa_delete_job_template", handle)
+            helpers.call("drmaa_delete_job_template", handle, diagnosis=self._diagnosis)
 
     def __enter__(self) -> JobTemplate:
         return self
@@ -325,18 +347,13 @@ def _job_info(job_id: str, stat: int, usage: dict[str, str]) -> JobInfo:
     return JobInfo(job_id, exited, signaled, signal_name, core_dump, aborted, exit_status, usage)
 
 
-def _reap(job: bytes, timeout: float) -> JobInfo:
-    """The library's wait for *job*, in slices (see :func:`helpers.sliced_wait`); reaps it."""
+def _reap(job: bytes, seconds: int) -> JobInfo:
+    """One ``drmaa_wait()`` for *job*; the JobInfo of the job it reaped."""
     job_out = helpers.string_buffer(JOBNAME_BUFFER)
     stat = c_int()
-
-    def attempt(seconds: int) -> wrappers.AttrValuesHandle:
-        rusage = wrappers.AttrValuesHandle()
-        helpers.call("drmaa_wait", job, job_out, JOBNAME_BUFFER, stat, seconds, rusage)
-        return rusage
-
+    rusage = wrappers.AttrValuesHandle()
     try:
-        rusage = helpers.sliced_wait(attempt, timeout)
+        helpers.call("drmaa_wait", job, job_out, JOBNAME_BUFFER, stat, seconds, rusage)
     except NoResourceUsageException as exc:
         # The job is reaped and stat is filled; only the usage is missing.
         exc.jobInfo = _job_info(helpers.to_str(job_out.value), stat.value, {})
@@ -347,6 +364,13 @@ def _reap(job: bytes, timeout: float) -> JobInfo:
         if sep:
             usage[name] = value
     return _job_info(helpers.to_str(job_out.value), stat.value, usage)
+
+
+def _job_ps(job: bytes) -> int:
+    """One ``drmaa_job_ps()``: the job's state code."""
+    status = c_int()
+    helpers.call("drmaa_job_ps", job, status)
+    return status.value
 
 
 class Session:
@@ -413,8 +437,13 @@ class Session:
 
         :raises NoActiveSessionException: if no session is active.
 
+        Waits blocked in other threads raise :exc:`NoActiveSessionException`.
+        Results that an interrupted :meth:`wait` reaped afterwards and no later
+        :meth:`wait` collected are dropped with the session.
+
         Wraps ``drmaa_exit()``.
         """
+        _waiting.forget()
         helpers.call("drmaa_exit")
 
     @staticmethod
@@ -500,8 +529,10 @@ class Session:
         Wraps ``drmaa_synchronize()``.
 
         .. versionchanged:: 0.7.10
-           Float timeouts are accepted; a long wait can be interrupted with
-           Ctrl-C; a lone id string is one id.
+           Float timeouts are accepted (C gets whole seconds, rounded up); a
+           wait in the main thread can be interrupted with Ctrl-C, the
+           library's call then goes on in the background (see
+           :doc:`/threads`); a lone id string is one id.
         """
         job_ids = helpers.job_id_list(jobIds)
         ids = helpers.string_array(job_ids)
@@ -510,9 +541,7 @@ class Session:
         def attempt(seconds: int) -> None:
             helpers.call("drmaa_synchronize", ids, seconds, flag)
 
-        helpers.sliced_wait(attempt, timeout)
-        if dispose:
-            _reaped.discard(job_ids)
+        _waiting.synchronize(job_ids, timeout, bool(dispose), attempt)
 
     @staticmethod
     def wait(jobId: Union[str, bytes], timeout: float = TIMEOUT_WAIT_FOREVER) -> JobInfo:
@@ -528,16 +557,23 @@ class Session:
             running (the job is reaped; ``exc.jobInfo`` holds what is known).
 
         A job that the wait of a :class:`drmaa.futures.JobExecutor` reaped
-        first is returned from what it kept; :attr:`JOB_IDS_SESSION_ANY`
-        never returns a job of an executor (see :ref:`futures-sharing`).
+        first is returned from what it kept (while an executor watches, a
+        wait does not call the library's wait but waits for what the
+        executor reaps); :attr:`JOB_IDS_SESSION_ANY` never returns a job of
+        an executor (see :ref:`futures-sharing`).
 
         Wraps ``drmaa_wait()``.
 
         .. versionchanged:: 0.7.10
-           Float timeouts are accepted; a long wait can be interrupted with
-           Ctrl-C; code 24 raises :exc:`NoResourceUsageException`.
+           Float timeouts are accepted (C gets whole seconds, rounded up); a
+           wait in the main thread can be interrupted with Ctrl-C, and a job
+           that the interrupted call reaps afterwards is kept for the next
+           ``wait`` for it or for :attr:`JOB_IDS_SESSION_ANY` (see
+           :doc:`/threads`); code 24 raises :exc:`NoResourceUsageException`.
         """
-        return _reaped.wait(helpers.to_bytes(jobId, "jobId"), timeout, _reap)  # type: ignore[no-any-return]
+        job = helpers.to_bytes(jobId, "jobId")
+        info: JobInfo = _reaped.wait(job, timeout, functools.partial(_reap, job), functools.partial(_job_ps, job))
+        return info
 
     @staticmethod
     def jobStatus(jobId: Union[str, bytes]) -> str:
@@ -550,15 +586,13 @@ class Session:
         Wraps ``drmaa_job_ps()``.
         """
         job = helpers.to_bytes(jobId, "jobId")
-        status = c_int()
         try:
-            helpers.call("drmaa_job_ps", job, status)
+            return job_state(_job_ps(job))
         except InvalidJobException:
-            kept = _reaped.state(job)  # reaped by the futures layer, kept for this program
+            kept = _waiting.final_state(job)  # reaped already, kept for the next wait
             if kept is None:
                 raise
             return kept
-        return job_state(status.value)
 
     def __enter__(self) -> Session:
         self.initialize(self.contactString)

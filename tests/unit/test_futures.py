@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from drmaa import JobControlAction, JobInfo, JobState, JobTemplate, Session, _reaped, errors
+from drmaa import JobControlAction, JobInfo, JobState, JobTemplate, Session, _reaped, _waiting, errors
 from drmaa.aio import wrap_future
 from drmaa.futures import FIRST_COMPLETED, JobExecutor, JobFuture, as_completed, wait
 
@@ -30,11 +30,11 @@ BOUND = 20.0
 @pytest.fixture(autouse=True)
 def _nothing_kept() -> Iterator[None]:
     """Results kept for the plain API are process-wide: each test starts and ends with none."""
-    _reaped._kept.clear()
+    _waiting._state.kept.clear()
     yield
-    leftover = dict(_reaped._kept)
-    _reaped._kept.clear()
-    assert leftover == {}, "results reaped for the plain API that nobody collected"
+    leftover = _waiting.kept_jobs()
+    _waiting._state.kept.clear()
+    assert leftover == [], "results reaped for the plain API that nobody collected"
 
 
 @pytest.fixture
@@ -214,6 +214,7 @@ def test_a_plain_job_reaped_by_the_watcher_is_kept_for_plain_wait(
 def test_plain_wait_any_gets_kept_results_and_never_a_future_job(
     fake: FakeLibrary, executor: JobExecutor, jt: JobTemplate, session: type[Session]
 ) -> None:
+    fake.block_seconds = BOUND  # a wait left to the library blocks until a job ends, as the real one does
     future = executor.submit(jt)
     plain = session.runJob(jt)
     got: list[object] = []
@@ -259,14 +260,102 @@ def test_plain_wait_for_a_future_job_completes_the_future_too(
         assert future.result(BOUND) == info
 
 
+def test_a_blocking_plain_wait_gets_what_the_watcher_reaps_without_a_wait_of_its_own(
+    fake: FakeLibrary, executor: JobExecutor, jt: JobTemplate, session: type[Session]
+) -> None:
+    fake.block_seconds = BOUND
+    busy = executor.submit(jt)  # the watcher runs and reaps every job of the session
+    plain = session.runJob(jt)
+    got: list[object] = []
+    waiter = threading.Thread(target=lambda: got.append(session.wait(plain)))
+    waiter.start()
+    time.sleep(0.1)
+    fake.finish(plain, 5)
+    waiter.join(BOUND)
+    assert [(info.jobId, info.exitStatus) for info in got] == [(plain, 5)]  # type: ignore[attr-defined]
+    waits = [t for t in fake.wait_threads if t is waiter]
+    assert waits == [], "the plain wait asked the library's wait itself while the watcher reaps"
+    assert "drmaa_job_ps" in fake.calls  # one check that the job is known
+    fake.finish(busy.jobId)
+
+
+def test_a_relayed_plain_wait_for_an_unknown_job_raises_invalid_job(
+    executor: JobExecutor, jt: JobTemplate, session: type[Session], fake: FakeLibrary
+) -> None:
+    busy = executor.submit(jt)
+    try:
+        with pytest.raises(errors.InvalidJobException):
+            session.wait("999999")
+    finally:
+        fake.finish(busy.jobId)
+
+
+def test_a_relayed_plain_wait_times_out_and_the_job_can_be_waited_for_again(
+    executor: JobExecutor, jt: JobTemplate, session: type[Session], fake: FakeLibrary
+) -> None:
+    busy = executor.submit(jt)
+    plain = session.runJob(jt)
+    try:
+        with pytest.raises(errors.ExitTimeoutException):
+            session.wait(plain, 0.2)
+        fake.finish(plain, 9)
+        assert session.wait(plain, BOUND).exitStatus == 9
+    finally:
+        fake.finish(busy.jobId)
+
+
+def test_a_relayed_plain_wait_asks_the_library_itself_once_the_watcher_stops(
+    fake: FakeLibrary, session: type[Session], jt: JobTemplate
+) -> None:
+    fake.block_seconds = BOUND
+    with JobExecutor(session, check_interval=0.2) as executor:
+        busy = executor.submit(jt)
+        plain = session.runJob(jt)
+        got: list[object] = []
+        waiter = threading.Thread(target=lambda: got.append(session.wait(plain, BOUND)))
+        waiter.start()
+        time.sleep(0.1)
+        fake.finish(busy.jobId)  # the executor has nothing left: its watcher ends
+        assert busy.result(BOUND).exitStatus == 0
+    assert executor._thread is None and _waiting._state.relays == 0
+    fake.finish(plain, 3)
+    waiter.join(BOUND)
+    assert [(info.jobId, info.exitStatus) for info in got] == [(plain, 3)]  # type: ignore[attr-defined]
+
+
+def test_session_exit_ends_a_relayed_plain_wait_with_no_active_session(
+    fake: FakeLibrary, jt: JobTemplate, session: type[Session]
+) -> None:
+    executor = JobExecutor(session, check_interval=0.2)
+    busy = executor.submit(jt)
+    plain = session.runJob(jt)
+    errors_seen: list[BaseException] = []
+
+    def waiter() -> None:
+        try:
+            session.wait(plain)
+        except BaseException as exc:  # noqa: BLE001 - recorded for the assertion
+            errors_seen.append(exc)
+
+    thread = threading.Thread(target=waiter)
+    thread.start()
+    time.sleep(0.1)
+    session.exit()
+    thread.join(BOUND)
+    assert not thread.is_alive()
+    assert [type(exc) for exc in errors_seen] == [errors.NoActiveSessionException]
+    assert isinstance(busy.exception(BOUND), errors.NoActiveSessionException)
+    executor.shutdown(wait=True)
+
+
 def test_synchronize_dispose_forgets_kept_results(
     fake: FakeLibrary, executor: JobExecutor, jt: JobTemplate, session: type[Session]
 ) -> None:
     plain = session.runJob(jt)
     fake.finish(plain)
-    _reaped.keep(plain, "placeholder")  # as if a watcher had reaped it
+    _waiting.keep(plain, "placeholder")  # as if a watcher had reaped it
     session.synchronize([plain], Session.TIMEOUT_NO_WAIT, dispose=True)
-    assert _reaped._kept == {}
+    assert _waiting.kept_jobs() == []
     with pytest.raises(errors.InvalidJobException):
         session.wait(plain, Session.TIMEOUT_NO_WAIT)
 
@@ -281,10 +370,10 @@ def test_watch_gives_a_future_for_a_plain_job_even_one_already_kept(
     busy = executor.submit(jt)  # keeps the watcher waiting, so it reaps the plain job
     fake.finish(second, 8)
     deadline = time.monotonic() + BOUND
-    while second not in _reaped._kept and time.monotonic() < deadline:
+    while second not in _waiting.kept_jobs() and time.monotonic() < deadline:
         time.sleep(0.01)
     late = executor.watch(second)
-    assert late.result(BOUND).exitStatus == 8 and second not in _reaped._kept
+    assert late.result(BOUND).exitStatus == 8 and second not in _waiting.kept_jobs()
     assert executor.watch(busy.jobId) is busy  # one future per job
     fake.finish(busy.jobId)
     with pytest.raises(TypeError):
@@ -310,7 +399,7 @@ def test_a_job_reaped_by_synchronize_dispose_fails_its_future_with_invalid_job(
     fake: FakeLibrary, executor: JobExecutor, jt: JobTemplate, session: type[Session]
 ) -> None:
     future = executor.submit(jt)
-    with _reaped.dispatching():  # hold the watcher off: reap it behind its back
+    with _waiting.reaping_only():  # hold the watcher off: reap it behind its back
         fake.finish(future.jobId)
         session.synchronize([future.jobId], Session.TIMEOUT_NO_WAIT, dispose=True)
     assert isinstance(future.exception(BOUND), errors.InvalidJobException)
@@ -562,7 +651,8 @@ def test_an_error_reaches_the_awaiting_coroutine(fake: FakeLibrary, executor: Jo
     future = executor.submit(jt)
 
     async def main() -> BaseException:
-        fake._control(fake.jobs[future.jobId], 4)  # terminated on hold behind the session's back: code 24
+        with fake._lock:  # terminated on hold behind the session's back: code 24
+            fake._control(fake.jobs[future.jobId], 4)
         try:
             await future
         except errors.NoResourceUsageException as exc:
@@ -602,11 +692,12 @@ def test_import_drmaa_does_not_load_the_futures_layer_nor_asyncio() -> None:
 
 
 def test_job_states_of_kept_results_follow_how_the_job_ended(session: type[Session]) -> None:
-    _reaped.keep("41", type("Info", (), {"wasAborted": False})())
-    _reaped.keep("42", type("Info", (), {"wasAborted": True})())
+    _waiting.keep("41", type("Info", (), {"wasAborted": False})())
+    _waiting.keep("42", type("Info", (), {"wasAborted": True})())
     assert (session.jobStatus("41"), session.jobStatus("42")) == (JobState.DONE, JobState.FAILED)
-    _reaped.discard([b"DRMAA_JOB_IDS_SESSION_ALL"])
-    assert _reaped._kept == {}
+    assert _waiting.kept_jobs() == ["41", "42"]
+    session.synchronize([Session.JOB_IDS_SESSION_ALL], Session.TIMEOUT_NO_WAIT, dispose=True)
+    assert _waiting.kept_jobs() == []
 
 
 def test_an_executor_that_is_gone_no_longer_claims_jobs(session: type[Session]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime
 import gc
 import math
@@ -352,6 +353,21 @@ def test_delete_twice_is_noop(fake: FakeLibrary, session: None) -> None:
     jt.delete()
     jt.delete()
     Session.deleteJobTemplate(jt)
+    assert fake.calls.count("drmaa_delete_job_template") == 1
+    assert fake.freed["template"] == 1
+
+
+@pytest.mark.parametrize("duplicate", [copy.copy, copy.deepcopy])
+def test_a_template_cannot_be_copied_so_its_c_template_is_freed_once(
+    fake: FakeLibrary, session: None, duplicate: Any
+) -> None:
+    jt = Session.createJobTemplate()
+    jt.remoteCommand = "/bin/true"
+    with pytest.raises(TypeError, match="cannot be copied"):
+        duplicate(jt)
+    assert jt.remoteCommand == "/bin/true"
+    del jt
+    gc.collect()
     assert fake.calls.count("drmaa_delete_job_template") == 1
     assert fake.freed["template"] == 1
 
