@@ -11,9 +11,11 @@ scheduler is asked nothing per job. That wait reaps every job of the session
 that ends, including jobs that other code of the program submitted with
 :meth:`~drmaa.Session.runJob`: their results are kept, and that code finds
 them with :meth:`~drmaa.Session.wait` (and :meth:`~drmaa.Session.jobStatus`
-reports them ``done`` or ``failed``) as if nothing had happened. Conversely,
-when plain ``wait`` reaps a job of an executor, the job's future gets the
-result.
+reports them ``done`` or ``failed``) as if nothing had happened. While that
+thread runs, a plain blocking ``wait`` makes no library wait of its own: it
+sleeps until the thread keeps its job, so the scheduler is asked no more
+and no job is reaped by two calls at once. Conversely, when plain ``wait``
+reaps a job of an executor, the job's future gets the result.
 """
 
 from __future__ import annotations
