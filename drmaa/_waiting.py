@@ -56,6 +56,7 @@ __all__ = [
     "final_state",
     "forget",
     "keep",
+    "keep_if_awaited",
     "kept_jobs",
     "reaping",
     "reaping_only",
@@ -115,6 +116,7 @@ class _State:
         self.idle_workers = 0
         self.relays = 0  # relay_begin() calls not yet ended
         self.rounds = 0  # round_done() calls: each relay's C calls whose outcome is kept or handed out
+        self.awaited: dict[str, int] = {}  # job id -> relayed waits for it
 
 
 _local = threading.local()  # .reaping_only: this thread's waits go straight to the library
@@ -395,6 +397,27 @@ def _relayed(
     with state.lock:
         generation = state.generation
         rounds = state.rounds
+        if wanted is not None:
+            state.awaited[wanted] = state.awaited.get(wanted, 0) + 1
+    try:
+        return _relayed_until(state, wanted, deadline, check, generation, rounds)
+    finally:
+        if wanted is not None:
+            with state.lock:
+                left = state.awaited.pop(wanted) - 1
+                if left:
+                    state.awaited[wanted] = left
+
+
+def _relayed_until(
+    state: _State,
+    wanted: Optional[str],
+    deadline: float,
+    check: Optional[Callable[[], object]],
+    generation: int,
+    rounds: int,
+) -> Optional[_Outcome]:
+    """The body of :func:`_relayed`, once the wait for *wanted* is known to the relay."""
     if check is not None:
         try:
             check()
@@ -484,6 +507,15 @@ def keep(job_id: str, result: Any) -> None:
     with state.lock:
         state.kept[job_id] = _as_outcome(result)
         state.changed.notify_all()
+
+
+def keep_if_awaited(job_id: str, result: Any) -> None:
+    """Keep a result that a relaying thread handed to its owner too if a relayed wait asks for that job."""
+    state = _state
+    with state.lock:
+        if job_id in state.awaited:
+            state.kept[job_id] = _as_outcome(result)
+            state.changed.notify_all()
 
 
 def take(job_id: str) -> Any:

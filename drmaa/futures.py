@@ -392,7 +392,9 @@ class JobExecutor:
             self._fail_all(exc)
             return None
         job_id = _info(outcome).jobId
-        if not _reaped.hand_over(job_id, outcome):
+        if _reaped.hand_over(job_id, outcome):
+            _waiting.keep_if_awaited(job_id, outcome)  # a plain wait for an executor's job gets it too
+        else:
             _waiting.keep(job_id, outcome)  # not ours: kept for the code that submitted it
         return None
 

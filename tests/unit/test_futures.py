@@ -279,6 +279,25 @@ def test_a_blocking_plain_wait_gets_what_the_watcher_reaps_without_a_wait_of_its
     fake.finish(busy.jobId)
 
 
+def test_a_blocking_plain_wait_for_a_future_job_gets_it_as_the_future_does(
+    fake: FakeLibrary, executor: JobExecutor, jt: JobTemplate, session: type[Session]
+) -> None:
+    fake.block_seconds = BOUND
+    future, busy = executor.submit(jt), executor.submit(jt)
+    got: list[object] = []
+    waiter = threading.Thread(target=lambda: got.append(session.wait(future.jobId, BOUND)))
+    waiter.start()
+    try:
+        time.sleep(0.1)
+        fake.finish(future.jobId, 4)
+        waiter.join(BOUND)
+        assert future.result(BOUND).exitStatus == 4
+        assert got == [future.result(BOUND)]
+        assert [t for t in fake.wait_threads if t is waiter] == []
+    finally:
+        fake.finish(busy.jobId)
+
+
 def test_a_relayed_plain_wait_for_an_unknown_job_raises_invalid_job(
     executor: JobExecutor, jt: JobTemplate, session: type[Session], fake: FakeLibrary
 ) -> None:
