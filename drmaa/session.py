@@ -204,7 +204,10 @@ class JobTemplate:
         DEADLINE_TIME, "Deadline, in the ``startTime`` format (``drmaa_deadline_time``)."
     )
     hardWallclockTimeLimit: TimeLimitAttribute = TimeLimitAttribute(
-        WCT_HLIMIT, "Hard wall-clock limit: int seconds, timedelta or ``'[[h:]m:]s'`` (``drmaa_wct_hlimit``)."
+        WCT_HLIMIT,
+        "Hard wall-clock limit: int seconds, timedelta or ``'[[h:]m:]s'`` (``drmaa_wct_hlimit``); "
+        "sent as ``H:MM:SS``, read back as int seconds. Where the library keeps only whole minutes "
+        "(slurm-drmaa), a limit that is not a whole number of minutes raises :exc:`ValueError`.",
     )
     softWallclockTimeLimit: TimeLimitAttribute = TimeLimitAttribute(
         WCT_SLIMIT, "Soft wall-clock limit, as :attr:`hardWallclockTimeLimit` (``drmaa_wct_slimit``)."
@@ -218,6 +221,7 @@ class JobTemplate:
 
     def __init__(self, **kwargs: Any) -> None:
         self._lock = threading.Lock()
+        self._long_values: dict[bytes, bytes] = {}  # scalar values set that fill an ATTR_BUFFER
         handle = wrappers.JobTemplateHandle()
         helpers.call("drmaa_allocate_job_template", handle)
         self._jt: Optional[wrappers.JobTemplateHandle] = handle
