@@ -20,13 +20,14 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Callable, Optional
 
+import drms
 import pytest
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 
 #: Every job the tests submit carries this name (or starts with it), so a
-#: leftover is easy to tell from the jobs of others in ``qstat``.
+#: leftover is easy to tell from the jobs of others in ``qstat`` or ``squeue``.
 JOB_NAME = "drmaa-it"
 
 #: How long the reachability check (initialize + exit in a child process) may take.
@@ -160,63 +161,69 @@ def _cluster() -> Iterator[None]:
     _check_nothing_left()
 
 
-# --- command line clients -------------------------------------------------------------
+# --- the DRM: its description, its command line clients -------------------------------
 
 
-def sge_command(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    """Run a Grid Engine client (``qstat``, ``qdel``, ...) with this process's environment."""
-    return subprocess.run(
-        list(args), stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout, check=False
+def drm() -> drms.Drm:
+    """The description of the DRM under test (see :mod:`drms`)."""
+    return drms.current()
+
+
+@pytest.fixture
+def this_drm() -> drms.Drm:
+    """The description of the DRM under test, for tests that compare with its facts."""
+    return drm()
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test marked ``not_on`` for the DRM under test is skipped as not applicable, never run."""
+    marks = [(mark.args[0], mark.args[1]) for mark in item.iter_markers("not_on")]
+    if marks and cluster_problem() is None:
+        reason = drms.not_applicable(drm(), marks)
+        if reason is not None:
+            pytest.skip(reason)
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """One line with the counts of this run on the DRM under test: passed, not applicable, the rest."""
+    if cluster_problem() is not None:
+        return
+    stats = terminalreporter.stats
+
+    def count(kind: str) -> int:
+        return sum(1 for report in stats.get(kind, []) if getattr(report, "when", "call") in {"call", "setup"})
+
+    skipped = stats.get("skipped", [])
+    not_applicable = sum(1 for report in skipped if "not applicable on " in str(report.longrepr))
+    terminalreporter.write_line(
+        f"integration on {drm().title}: {count('passed')} passed, {not_applicable} not applicable, "
+        f"{len(skipped) - not_applicable} skipped otherwise, {count('failed')} failed, {count('error')} errors"
     )
-
-
-def queued_job_numbers() -> set[str]:
-    """Job numbers (without task ids) that ``qstat -u '*'`` lists."""
-    proc = sge_command("qstat", "-u", "*")
-    numbers = set()
-    for line in proc.stdout.splitlines():
-        fields = line.split()
-        if fields and fields[0].isdigit():
-            numbers.add(fields[0])
-    return numbers
 
 
 #: Every job id any test submitted or adopted in this run, with the time it was tracked.
 SUBMITTED: dict[str, float] = {}
 
 
-def submitted_at(job_number: str) -> Optional[float]:
-    """When the job with this number was submitted, from ``qstat -j``; None if qstat does not know it."""
-    proc = sge_command("qstat", "-j", job_number)
-    for line in proc.stdout.splitlines():
-        name, _, value = line.partition(":")
-        if name.strip() == "submission_time":
-            try:
-                return time.mktime(time.strptime(value.strip(), "%a %b %d %H:%M:%S %Y"))
-            except ValueError:
-                return None
-    return None
-
-
 def still_ours(job_ids: Iterable[str]) -> list[str]:
-    """The job numbers among *job_ids* that ``qstat`` still lists for jobs we submitted.
+    """The job numbers among *job_ids* that the DRM still lists for jobs we submitted.
 
     Grid Engine may hand out a number again after its master was killed (the
     fault tests do that), so a listed number counts as ours only if that job
     was submitted before we tracked the id.
     """
-    numbers = {job_id.split(".")[0]: job_id for job_id in job_ids}
-    listed = set(numbers) & queued_job_numbers()
+    numbers = {drm().job_number(job_id): job_id for job_id in job_ids}
+    listed = set(numbers) & drm().listed_jobs()
     ours = []
     for number in sorted(listed):
-        when = submitted_at(number)
+        when = drm().submitted_at(number)
         if when is not None and when <= SUBMITTED.get(numbers[number], time.time()) + 2:
             ours.append(number)
     return ours
 
 
 def _check_nothing_left() -> None:
-    """After the last test, ``qstat`` lists no job of ours (terminated jobs may take a few seconds to go)."""
+    """After the last test, the DRM lists no job of ours (terminated jobs may take a few seconds to go)."""
     if not SUBMITTED:
         return
     deadline = time.monotonic() + 60
@@ -225,8 +232,9 @@ def _check_nothing_left() -> None:
         if not left:
             return
         if time.monotonic() > deadline:
-            sge_command("qdel", "-f", *left)
-            pytest.fail(f"jobs of the integration tests still in qstat after the run (now qdel'ed): {left}")
+            drm().delete_jobs(left)
+            title = drm().title
+            pytest.fail(f"jobs of the integration tests still listed by {title} after the run (now deleted): {left}")
         time.sleep(1)
 
 
@@ -401,7 +409,7 @@ class Jobs:
         try:
             left = [job_id for job_id in self.ids if self._known(job_id)]
             queued = set(still_ours(left)) if left else set()
-            for job_id in (job_id for job_id in left if job_id.split(".")[0] in queued):
+            for job_id in (job_id for job_id in left if drm().job_number(job_id) in queued):
                 try:
                     self.session.control(job_id, drmaa.JobControlAction.TERMINATE)
                 except drmaa.DrmaaException:
@@ -425,8 +433,8 @@ class Jobs:
         if left:
             ours = still_ours(left)
             if ours:
-                sge_command("qdel", "-f", *ours)
-            pytest.fail(f"jobs still known {CLEANUP_BOUND:.0f} s after cleanup began: {left} (qdel'ed: {ours})")
+                drm().delete_jobs(ours)
+            pytest.fail(f"jobs still known {CLEANUP_BOUND:.0f} s after cleanup began: {left} (deleted: {ours})")
 
 
 @pytest.fixture

@@ -1,0 +1,286 @@
+"""What the integration tests know of each DRM: one description per DRM, chosen by the library loaded.
+
+Only facts of a DRM and its DRMAA library live here (names, contact strings,
+resource usage keys, message texts, command line clients, job variables,
+native options); what the binding does is asserted the same way on every
+DRM, in the tests. A test that means nothing on a DRM carries
+``@pytest.mark.not_on("slurm", "reason-key")``; the reasons are the table
+:data:`NOT_APPLICABLE`, and such a test is reported as skipped with
+"not applicable on <DRM>: <reason>", never as passed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Optional
+
+
+def command(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """Run a DRM client (``qstat``, ``squeue``, ...) with this process's environment."""
+    return subprocess.run(
+        list(args), stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+@dataclass(frozen=True)
+class Drm:
+    """The facts of one DRM and its DRMAA library that the tests need."""
+
+    #: Key used by the ``not_on`` marker.
+    key: str
+    #: Name shown to people.
+    title: str
+    #: ``drmsInfo`` and ``drmaaImplementation``, as patterns.
+    drms_info: str
+    implementation: str
+    #: ``drmaa_get_attribute_names()``, in the library's order.
+    attribute_names: tuple[str, ...]
+    #: Optional DRMAA attributes the library refuses to set (code 4), with a value to try.
+    unsupported_attributes: tuple[tuple[str, object], ...]
+    #: What reading an attribute never set gives: an error code, or the text read.
+    unset_read: object
+    #: Resource usage names every finished job reports.
+    rusage_keys: frozenset[str]
+    #: The job's variables for its id, its task of a bulk job, and its name.
+    job_id_variable: str
+    task_id_variable: str
+    job_name_variable: str
+    #: What a job id looks like (a task of a bulk job included).
+    job_id: re.Pattern[str]
+    #: Whether an unknown or reaped id raises InvalidJobException (code 18).
+    raises_invalid_job: bool
+    #: A native specification giving the job the name ``{name}`` (str.format).
+    native_name: str
+    #: A native option the DRM refuses at submission (code 17), and one the library does not know.
+    native_denied: str
+    #: Message texts of the library, by what they are about.
+    messages: dict[str, str] = field(default_factory=dict)
+
+    def contact(self, pid: Optional[int] = None) -> re.Pattern[str]:
+        """The contact string of an initialized session of process *pid* (this one by default)."""
+        raise NotImplementedError
+
+    def job_number(self, job_id: str) -> str:
+        """The DRM's number of the job (of its bulk job, for a task)."""
+        raise NotImplementedError
+
+    def listed_jobs(self) -> set[str]:
+        """Job numbers the DRM lists as queued or running (any user)."""
+        raise NotImplementedError
+
+    def submitted_at(self, number: str) -> Optional[float]:
+        """When the job with this number was submitted; None if the DRM does not know it."""
+        raise NotImplementedError
+
+    def delete_jobs(self, job_ids: Iterable[str]) -> None:
+        """Delete jobs with the DRM's own client (qdel, scancel), forcibly."""
+        raise NotImplementedError
+
+    def limit_seen(self, job_id: str) -> Optional[int]:
+        """The job's hard wall-clock limit as the DRM has it, in seconds; None if it has none."""
+        raise NotImplementedError
+
+
+def _clock(text: str) -> int:
+    """Seconds of ``[[D-]H:]M:S`` (Slurm) or ``H:M:S`` (Grid Engine)."""
+    days, _, clock = text.rpartition("-")
+    seconds = 0
+    for part in clock.split(":"):
+        seconds = seconds * 60 + int(part)
+    return seconds + (int(days) * 86400 if days else 0)
+
+
+class GridEngine(Drm):
+    def contact(self, pid: Optional[int] = None) -> re.Pattern[str]:
+        return re.compile(rf"session={re.escape(socket.gethostname())}\.{pid or os.getpid()}\.\d+")
+
+    def job_number(self, job_id: str) -> str:
+        return job_id.split(".")[0]
+
+    def listed_jobs(self) -> set[str]:
+        proc = command("qstat", "-u", "*")
+        return {fields[0] for fields in map(str.split, proc.stdout.splitlines()) if fields and fields[0].isdigit()}
+
+    def _details(self, number: str) -> dict[str, str]:
+        proc = command("qstat", "-j", number)
+        pairs = (line.partition(":") for line in proc.stdout.splitlines())
+        return {name.strip(): value.strip() for name, colon, value in pairs if colon}
+
+    def submitted_at(self, number: str) -> Optional[float]:
+        value = self._details(number).get("submission_time")
+        try:
+            return time.mktime(time.strptime(value, "%a %b %d %H:%M:%S %Y")) if value else None
+        except ValueError:
+            return None
+
+    def delete_jobs(self, job_ids: Iterable[str]) -> None:
+        command("qdel", "-f", *job_ids)
+
+    def limit_seen(self, job_id: str) -> Optional[int]:
+        resources = self._details(self.job_number(job_id)).get("hard resource_list", "")
+        match = re.search(r"h_rt=([\d:]+)", resources)
+        return _clock(match.group(1)) if match else None
+
+
+class Slurm(Drm):
+    def contact(self, pid: Optional[int] = None) -> re.Pattern[str]:
+        return re.compile("")  # slurm-drmaa's contact is always ''
+
+    def job_number(self, job_id: str) -> str:
+        return job_id.split("_")[0]
+
+    def listed_jobs(self) -> set[str]:
+        # %F: the array's job id for a task, the job's own id otherwise.
+        proc = command("squeue", "--noheader", "--array", "--format=%F")
+        return {line.strip() for line in proc.stdout.splitlines() if line.strip().isdigit()}
+
+    def _details(self, number: str) -> dict[str, str]:
+        proc = command("scontrol", "--oneliner", "show", "job", number)
+        first = proc.stdout.splitlines()[0] if proc.stdout.strip() else ""
+        return dict(word.split("=", 1) for word in first.split() if "=" in word)
+
+    def submitted_at(self, number: str) -> Optional[float]:
+        value = self._details(number).get("SubmitTime")
+        try:
+            return time.mktime(time.strptime(value, "%Y-%m-%dT%H:%M:%S")) if value else None
+        except ValueError:
+            return None
+
+    def delete_jobs(self, job_ids: Iterable[str]) -> None:
+        command("scancel", "--full", *job_ids)
+
+    def limit_seen(self, job_id: str) -> Optional[int]:
+        value = self._details(job_id).get("TimeLimit")
+        if value is None or value in {"UNLIMITED", "Partition_Limit", "NONE"}:
+            return None
+        return _clock(value)
+
+
+GRID_ENGINE = GridEngine(
+    key="sge",
+    title="Grid Engine",
+    drms_info=r"SGE 8\.1\.\d+",
+    implementation=r"SGE 8\.1\.\d+",
+    attribute_names=(
+        "drmaa_remote_command",
+        "drmaa_js_state",
+        "drmaa_wd",
+        "drmaa_job_name",
+        "drmaa_input_path",
+        "drmaa_output_path",
+        "drmaa_error_path",
+        "drmaa_join_files",
+        "drmaa_job_category",
+        "drmaa_native_specification",
+        "drmaa_block_email",
+        "drmaa_start_time",
+        "drmaa_submit_as_euid",
+    ),
+    unsupported_attributes=(
+        ("transferFiles", "ioe"),
+        ("deadlineTime", "12:00"),
+        ("hardWallclockTimeLimit", 60),
+        ("softWallclockTimeLimit", 60),
+        ("hardRunDurationLimit", 60),
+        ("softRunDurationLimit", 60),
+    ),
+    unset_read=14,
+    rusage_keys=frozenset(
+        "acct_cpu acct_io acct_iow acct_maxvmem acct_mem cpu end_time exit_status io iow maxvmem mem priority "
+        "ru_idrss ru_inblock ru_ismrss ru_isrss ru_ixrss ru_majflt ru_maxrss ru_minflt ru_msgrcv ru_msgsnd "
+        "ru_nivcsw ru_nsignals ru_nswap ru_nvcsw ru_oublock ru_stime ru_utime ru_wallclock signal start_time "
+        "submission_time vmem".split()
+    ),
+    job_id_variable="JOB_ID",
+    task_id_variable="SGE_TASK_ID",
+    job_name_variable="JOB_NAME",
+    job_id=re.compile(r"[1-9][0-9]*(\.[1-9][0-9]*)?"),
+    raises_invalid_job=True,
+    native_name="-N {name}",
+    native_denied="-l no_such_resource=1",
+)
+
+SLURM = Slurm(
+    key="slurm",
+    title="Slurm",
+    drms_info=r"SLURM \d+\.\d+\.\d+",
+    implementation=r"DRMAA for Slurm .*",
+    attribute_names=(
+        "drmaa_remote_command",
+        "drmaa_js_state",
+        "drmaa_wd",
+        "drmaa_job_category",
+        "drmaa_native_specification",
+        "drmaa_block_email",
+        "drmaa_start_time",
+        "drmaa_job_name",
+        "drmaa_input_path",
+        "drmaa_output_path",
+        "drmaa_error_path",
+        "drmaa_join_files",
+        "drmaa_wct_hlimit",
+    ),
+    unsupported_attributes=(),
+    unset_read="",
+    rusage_keys=frozenset({"submission_time", "cpu", "mem", "vmem", "walltime", "hosts"}),
+    job_id_variable="SLURM_JOB_ID",
+    task_id_variable="SLURM_ARRAY_TASK_ID",
+    job_name_variable="SLURM_JOB_NAME",
+    job_id=re.compile(r"[1-9][0-9]*(_[1-9][0-9]*)?"),
+    raises_invalid_job=False,
+    native_name="-J {name}",
+    native_denied="--partition=drmaa-it-no-such-partition",
+)
+
+DRMS = (GRID_ENGINE, SLURM)
+
+#: Why a test means nothing on a DRM: ``@pytest.mark.not_on(DRM key, reason key)``.
+NOT_APPLICABLE: dict[str, dict[str, str]] = {
+    "slurm": {
+        "reattach": "slurm-drmaa's contact is always '': a session cannot re-attach to the jobs of an earlier one",
+        "any-contact": "slurm-drmaa accepts any contact string and ignores it",
+        "invalid-job": "slurm-drmaa never raises InvalidJobException: unknown and reaped ids read 'failed'",
+        "sge-environment": "it is about Grid Engine's environment (SGE_ROOT, SGE_CELL, the master's port)",
+        "sge-natives": "it checks Grid Engine's own options and texts (qstat -j, -l, job categories)",
+        "sge-messages": "it checks the exact texts and codes of Grid Engine's library for the same calls",
+        "aborted-info": "slurm-drmaa reports a job cancelled by TERMINATE as exited or signalled, not aborted",
+        "hold-running": "slurm-drmaa's HOLD on a running job succeeds and does nothing",
+        "no-rusage": "slurm-drmaa returns a JobInfo, never NoResourceUsageException, for a job that never ran",
+        "session-all-reap": "it is about which ended jobs Grid Engine's SESSION_ALL synchronize reaps",
+        "suspend": "slurm-drmaa's SUSPEND/RESUME need root on Slurm and report success doing nothing otherwise",
+        "examples-sge": "the seed tutorial's listings are run on Grid Engine here; the Slurm tutorial runs them",
+        "diagnose-sge": "it checks python -m drmaa's Grid Engine checks and advice",
+        "failed-state": "slurm-drmaa reports a non-zero exit as 'failed' (Grid Engine: 'done')",
+        "output-dirs": "slurm-drmaa wants a file, not a directory, as output path",
+        "time-limit-unsupported": "slurm-drmaa supports the time limit attributes",
+    },
+    "sge": {
+        "time-limits": "Grid Engine's libdrmaa does not support the time limit attributes (code 4)",
+    },
+}
+
+_current: list[Drm] = []
+
+
+def current() -> Drm:
+    """The description of the DRM whose library this process loaded (by ``drmaaImplementation``)."""
+    if not _current:
+        import drmaa
+
+        implementation = drmaa.Session.drmaaImplementation
+        _current.append(SLURM if re.match(SLURM.implementation, implementation) else GRID_ENGINE)
+    return _current[0]
+
+
+def not_applicable(drm: Drm, keys: Iterable[tuple[str, str]]) -> Optional[str]:
+    """The skip reason for a test marked ``not_on`` for *drm*, or None."""
+    for key, reason in keys:
+        if key == drm.key:
+            return f"not applicable on {drm.title}: {NOT_APPLICABLE[key][reason]}"
+    return None
