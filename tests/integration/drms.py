@@ -57,8 +57,10 @@ class Drm:
     raises_invalid_job: bool
     #: A native specification giving the job the name ``{name}`` (str.format).
     native_name: str
-    #: A native option the DRM refuses at submission (code 17), and one the library does not know.
-    native_denied: str
+    #: A native specification giving the job a hard wall-clock limit of 60 s.
+    native_limit: str
+    #: The unit of time limits the library keeps: 1 (seconds) or 60 (whole minutes).
+    limit_unit: int
     #: Message texts of the library, by what they are about.
     messages: dict[str, str] = field(default_factory=dict)
 
@@ -203,7 +205,8 @@ GRID_ENGINE = GridEngine(
     job_id=re.compile(r"[1-9][0-9]*(\.[1-9][0-9]*)?"),
     raises_invalid_job=True,
     native_name="-N {name}",
-    native_denied="-l no_such_resource=1",
+    native_limit="-l h_rt=60",
+    limit_unit=1,
 )
 
 SLURM = Slurm(
@@ -235,7 +238,8 @@ SLURM = Slurm(
     job_id=re.compile(r"[1-9][0-9]*(_[1-9][0-9]*)?"),
     raises_invalid_job=False,
     native_name="-J {name}",
-    native_denied="--partition=drmaa-it-no-such-partition",
+    native_limit="--time=1",
+    limit_unit=60,
 )
 
 DRMS = (GRID_ENGINE, SLURM)
@@ -258,6 +262,7 @@ NOT_APPLICABLE: dict[str, dict[str, str]] = {
         "diagnose-sge": "it checks python -m drmaa's Grid Engine checks and advice",
         "failed-state": "slurm-drmaa reports a non-zero exit as 'failed' (Grid Engine: 'done')",
         "output-dirs": "slurm-drmaa wants a file, not a directory, as output path",
+        "sge-env-equals": "it is about Grid Engine's libdrmaa cutting an environment value at its first '='",
         "time-limit-unsupported": "slurm-drmaa supports the time limit attributes",
     },
     "sge": {
