@@ -197,7 +197,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     not_applicable = sum(1 for report in skipped if "not applicable on " in str(report.longrepr))
     terminalreporter.write_line(
         f"integration on {drm().title}: {count('passed')} passed, {not_applicable} not applicable, "
-        f"{len(skipped) - not_applicable} skipped otherwise, {count('failed')} failed, {count('error')} errors"
+        f"{len(skipped) - not_applicable} skipped otherwise, {count('failed')} failed, "
+        f"{len(stats.get('error', []))} errors"
     )
 
 
@@ -376,9 +377,16 @@ class Jobs:
 
     # cleaning up
 
-    def _known(self, job_id: str) -> bool:
+    def _known(self, job_id: str, listed: Optional[set[str]] = None) -> bool:
+        """Whether the DRM still knows the job: by the library, or by the DRM's client where the library cannot tell.
+
+        slurm-drmaa never raises InvalidJobException (it reads an unknown id
+        as 'failed'), so there a job is known while ``squeue`` lists it.
+        """
         import drmaa
 
+        if not drm().raises_invalid_job:
+            return drm().job_number(job_id) in (drm().listed_jobs() if listed is None else listed)
         try:
             self.session.jobStatus(job_id)
         except drmaa.InvalidJobException:
@@ -392,7 +400,8 @@ class Jobs:
         deadline = time.monotonic() + bound
         left = list(job_ids)
         while True:
-            left = [job_id for job_id in left if self._known(job_id)]
+            listed = None if drm().raises_invalid_job else drm().listed_jobs()
+            left = [job_id for job_id in left if self._known(job_id, listed)]
             if not left or time.monotonic() > deadline:
                 return left
             time.sleep(0.5)
@@ -407,7 +416,8 @@ class Jobs:
         except drmaa.AlreadyActiveSessionException:
             pass
         try:
-            left = [job_id for job_id in self.ids if self._known(job_id)]
+            listed = None if drm().raises_invalid_job else drm().listed_jobs()
+            left = [job_id for job_id in self.ids if self._known(job_id, listed)]
             queued = set(still_ours(left)) if left else set()
             for job_id in (job_id for job_id in left if drm().job_number(job_id) in queued):
                 try:

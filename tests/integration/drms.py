@@ -53,6 +53,8 @@ class Drm:
     job_name_variable: str
     #: What a job id looks like (a task of a bulk job included).
     job_id: re.Pattern[str]
+    #: Whether a job template can be made only in an active session.
+    templates_need_session: bool
     #: Whether an unknown or reaped id raises InvalidJobException (code 18).
     raises_invalid_job: bool
     #: A native specification giving the job the name ``{name}`` (str.format).
@@ -203,6 +205,7 @@ GRID_ENGINE = GridEngine(
     task_id_variable="SGE_TASK_ID",
     job_name_variable="JOB_NAME",
     job_id=re.compile(r"[1-9][0-9]*(\.[1-9][0-9]*)?"),
+    templates_need_session=True,
     raises_invalid_job=True,
     native_name="-N {name}",
     native_limit="-l h_rt=60",
@@ -236,6 +239,7 @@ SLURM = Slurm(
     task_id_variable="SLURM_ARRAY_TASK_ID",
     job_name_variable="SLURM_JOB_NAME",
     job_id=re.compile(r"[1-9][0-9]*(_[1-9][0-9]*)?"),
+    templates_need_session=False,
     raises_invalid_job=False,
     native_name="-J {name}",
     native_limit="--time=1",
