@@ -47,10 +47,9 @@ class Drm:
     unset_read: object
     #: Resource usage names every finished job reports.
     rusage_keys: frozenset[str]
-    #: The job's variables for its id, its task of a bulk job, and its name.
+    #: The job's variables for its id and its task of a bulk job.
     job_id_variable: str
     task_id_variable: str
-    job_name_variable: str
     #: What a job id looks like (a task of a bulk job included).
     job_id: re.Pattern[str]
     #: Whether a job template can be made only in an active session.
@@ -61,6 +60,8 @@ class Drm:
     native_name: str
     #: A native specification giving the job a hard wall-clock limit of 60 s.
     native_limit: str
+    #: Whether a start time in the past is accepted (the job starts at once).
+    past_start_time: bool
     #: The unit of time limits the library keeps: 1 (seconds) or 60 (whole minutes).
     limit_unit: int
     #: Message texts of the library, by what they are about.
@@ -84,6 +85,10 @@ class Drm:
 
     def delete_jobs(self, job_ids: Iterable[str]) -> None:
         """Delete jobs with the DRM's own client (qdel, scancel), forcibly."""
+        raise NotImplementedError
+
+    def name_seen(self, job_id: str) -> Optional[str]:
+        """The job's name as the DRM has it (while the job is queued or running)."""
         raise NotImplementedError
 
     def limit_seen(self, job_id: str) -> Optional[int]:
@@ -126,6 +131,9 @@ class GridEngine(Drm):
     def delete_jobs(self, job_ids: Iterable[str]) -> None:
         command("qdel", "-f", *job_ids)
 
+    def name_seen(self, job_id: str) -> Optional[str]:
+        return self._details(self.job_number(job_id)).get("job_name")
+
     def limit_seen(self, job_id: str) -> Optional[int]:
         resources = self._details(self.job_number(job_id)).get("hard resource_list", "")
         match = re.search(r"h_rt=([\d:]+)", resources)
@@ -158,6 +166,9 @@ class Slurm(Drm):
 
     def delete_jobs(self, job_ids: Iterable[str]) -> None:
         command("scancel", "--full", *job_ids)
+
+    def name_seen(self, job_id: str) -> Optional[str]:
+        return self._details(job_id).get("JobName")
 
     def limit_seen(self, job_id: str) -> Optional[int]:
         value = self._details(job_id).get("TimeLimit")
@@ -203,13 +214,13 @@ GRID_ENGINE = GridEngine(
     ),
     job_id_variable="JOB_ID",
     task_id_variable="SGE_TASK_ID",
-    job_name_variable="JOB_NAME",
     job_id=re.compile(r"[1-9][0-9]*(\.[1-9][0-9]*)?"),
     templates_need_session=True,
     raises_invalid_job=True,
     native_name="-N {name}",
     native_limit="-l h_rt=60",
     limit_unit=1,
+    past_start_time=True,
 )
 
 SLURM = Slurm(
@@ -237,13 +248,13 @@ SLURM = Slurm(
     rusage_keys=frozenset({"submission_time", "cpu", "mem", "vmem", "walltime", "hosts"}),
     job_id_variable="SLURM_JOB_ID",
     task_id_variable="SLURM_ARRAY_TASK_ID",
-    job_name_variable="SLURM_JOB_NAME",
     job_id=re.compile(r"[1-9][0-9]*(_[1-9][0-9]*)?"),
     templates_need_session=False,
     raises_invalid_job=False,
     native_name="-J {name}",
-    native_limit="--time=1",
+    native_limit="--time=0:01",
     limit_unit=60,
+    past_start_time=False,
 )
 
 DRMS = (GRID_ENGINE, SLURM)
