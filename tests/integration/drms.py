@@ -50,6 +50,8 @@ class Drm:
     #: The job's variables for its id and its task of a bulk job.
     job_id_variable: str
     task_id_variable: str
+    #: The id of a task of a bulk job (str.format with number and task).
+    bulk_id: str
     #: What a job id looks like (a task of a bulk job included).
     job_id: re.Pattern[str]
     #: Whether a job template can be made only in an active session.
@@ -214,6 +216,7 @@ GRID_ENGINE = GridEngine(
     ),
     job_id_variable="JOB_ID",
     task_id_variable="SGE_TASK_ID",
+    bulk_id="{number}.{task}",
     job_id=re.compile(r"[1-9][0-9]*(\.[1-9][0-9]*)?"),
     templates_need_session=True,
     raises_invalid_job=True,
@@ -248,6 +251,7 @@ SLURM = Slurm(
     rusage_keys=frozenset({"submission_time", "cpu", "mem", "vmem", "walltime", "hosts"}),
     job_id_variable="SLURM_JOB_ID",
     task_id_variable="SLURM_ARRAY_TASK_ID",
+    bulk_id="{number}_{task}",
     job_id=re.compile(r"[1-9][0-9]*(_[1-9][0-9]*)?"),
     templates_need_session=False,
     raises_invalid_job=False,
@@ -275,6 +279,7 @@ NOT_APPLICABLE: dict[str, dict[str, str]] = {
         "suspend": "slurm-drmaa's SUSPEND/RESUME need root on Slurm and report success doing nothing otherwise",
         "examples-sge": "the seed tutorial's listings are run on Grid Engine here; the Slurm tutorial runs them",
         "diagnose-sge": "it checks python -m drmaa's Grid Engine checks and advice",
+        "array-release": "slurm-drmaa releases every task of an array when one task is released",
         "failed-state": "slurm-drmaa reports a non-zero exit as 'failed' (Grid Engine: 'done')",
         "output-dirs": "slurm-drmaa wants a file, not a directory, as output path",
         "sge-env-equals": "it is about Grid Engine's libdrmaa cutting an environment value at its first '='",

@@ -1,4 +1,4 @@
-"""wait(), synchronize() and runBulkJobs() on a real Grid Engine: reaping, timeouts and bulk ids.
+"""wait(), synchronize() and runBulkJobs() on a real DRM: reaping, timeouts and bulk ids.
 
 Timeouts are measured: a wait that times out returns no earlier than asked
 and at most about a second later.
@@ -13,11 +13,14 @@ from typing import TYPE_CHECKING, Callable
 import pytest
 
 import drmaa
+from drms import current
 from drmaa import JobControlAction, JobState
 from drmaa.errors import ExitTimeoutException, InvalidArgumentException, InvalidJobException
 
 if TYPE_CHECKING:
     from conftest import Jobs
+
+DRM = current()
 
 #: How late a timed-out wait may return (one wait slice plus a busy machine).
 LATE = 1.0
@@ -170,20 +173,18 @@ def test_synchronize_unknown_id_returns_at_once(session: drmaa.Session) -> None:
 
 def test_run_bulk_jobs_ids_and_tasks(jobs: Jobs) -> None:
     s = jobs.session
-    ids = jobs.bulk(jobs.template('exit "$SGE_TASK_ID"'), 1, 6, 2)
+    ids = jobs.bulk(jobs.template(f'exit "${DRM.task_id_variable}"'), 1, 6, 2)
     assert len(ids) == 3
-    match = re.fullmatch(r"(\d+)\.1", ids[0])
+    match = re.fullmatch(r"(\d+)\D1", ids[0])
     assert match, ids
     number = match.group(1)
-    assert ids == [f"{number}.1", f"{number}.3", f"{number}.5"]
+    expected = {DRM.bulk_id.format(number=number, task=task): task for task in (1, 3, 5)}
+    assert ids == list(expected)
     s.synchronize(ids, 120, False)
-    assert {job_id: s.wait(job_id, 5).exitStatus for job_id in ids} == {
-        f"{number}.1": 1,
-        f"{number}.3": 3,
-        f"{number}.5": 5,
-    }
+    assert {job_id: s.wait(job_id, 5).exitStatus for job_id in ids} == expected
 
 
+@pytest.mark.not_on("slurm", "array-release")
 def test_bulk_tasks_are_controlled_one_by_one(jobs: Jobs) -> None:
     s = jobs.session
     ids = jobs.bulk(jobs.template("exit 0", hold=True), 1, 2, 1)
