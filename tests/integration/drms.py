@@ -47,6 +47,10 @@ class Drm:
     unset_read: object
     #: Resource usage names every finished job reports.
     rusage_keys: frozenset[str]
+    #: Resource usage names whose value is text, not a number.
+    rusage_text: frozenset[str]
+    #: Whether a job killed by a signal also reads as exited, with status 128 + n.
+    signal_exits: bool
     #: The job's variables for its id and its task of a bulk job.
     job_id_variable: str
     task_id_variable: str
@@ -54,6 +58,8 @@ class Drm:
     bulk_id: str
     #: What a job id looks like (a task of a bulk job included).
     job_id: re.Pattern[str]
+    #: The cluster script in scripts/ that runs a local cluster of this DRM.
+    script: str
     #: Whether a job template can be made only in an active session.
     templates_need_session: bool
     #: Whether an unknown or reaped id raises InvalidJobException (code 18).
@@ -62,12 +68,14 @@ class Drm:
     native_name: str
     #: A native specification giving the job a hard wall-clock limit of 60 s.
     native_limit: str
+    #: A native option the library passes on and the DRM refuses (code 17).
+    native_denied: str
     #: Whether a start time in the past is accepted (the job starts at once).
     past_start_time: bool
     #: The unit of time limits the library keeps: 1 (seconds) or 60 (whole minutes).
     limit_unit: int
-    #: Message texts of the library, by what they are about.
-    messages: dict[str, str] = field(default_factory=dict)
+    #: How the library refuses, by situation: (code, a part of its diagnosis; {id} is the job id).
+    refusals: dict[str, tuple[int, str]] = field(default_factory=dict)
 
     def contact(self, pid: Optional[int] = None) -> re.Pattern[str]:
         """The contact string of an initialized session of process *pid* (this one by default)."""
@@ -214,16 +222,28 @@ GRID_ENGINE = GridEngine(
         "ru_nivcsw ru_nsignals ru_nswap ru_nvcsw ru_oublock ru_stime ru_utime ru_wallclock signal start_time "
         "submission_time vmem".split()
     ),
+    rusage_text=frozenset(),
+    signal_exits=False,
     job_id_variable="JOB_ID",
     task_id_variable="SGE_TASK_ID",
     bulk_id="{number}.{task}",
     job_id=re.compile(r"[1-9][0-9]*(\.[1-9][0-9]*)?"),
+    script="local-sge",
     templates_need_session=True,
     raises_invalid_job=True,
     native_name="-N {name}",
     native_limit="-l h_rt=60",
+    native_denied="-l nonexistent_resource=1",
     limit_unit=1,
     past_start_time=True,
+    refusals={
+        "native-denied": (17, 'unknown resource "nonexistent_resource"'),
+        "native-unknown": (17, 'invalid option argument "--bogus-flag"'),
+        "missing-command": (17, 'job template must have "drmaa_remote_command" attribute set'),
+        "unknown-category": (17, "Unknown job category"),
+        "malformed-id": (4, 'Job id, "{id}", is not a valid job id'),
+        "wait-any-without-jobs": (18, ""),
+    },
 )
 
 SLURM = Slurm(
@@ -249,16 +269,28 @@ SLURM = Slurm(
     unsupported_attributes=(),
     unset_read="",
     rusage_keys=frozenset({"submission_time", "cpu", "mem", "vmem", "walltime", "hosts"}),
+    rusage_text=frozenset({"hosts"}),
+    signal_exits=True,
     job_id_variable="SLURM_JOB_ID",
     task_id_variable="SLURM_ARRAY_TASK_ID",
     bulk_id="{number}_{task}",
     job_id=re.compile(r"[1-9][0-9]*(_[1-9][0-9]*)?"),
+    script="local-slurm",
     templates_need_session=False,
     raises_invalid_job=False,
     native_name="-J {name}",
     native_limit="--time=0:01",
+    native_denied="--partition=drmaa-it-no-such-partition",
     limit_unit=60,
     past_start_time=False,
+    refusals={
+        "native-denied": (17, "Invalid partition name specified"),
+        "native-unknown": (14, "Invalid native specification: bogus-flag (Unsupported option: --bogus-flag)"),
+        "missing-command": (15, "drmaa_remote_command not set for job template"),
+        "unknown-category": (14, "invalid job category: drmaa-it-no-such-category"),
+        "malformed-id": (4, "not an number: {id}"),
+        "wait-any-without-jobs": (18, "No job found to be waited for"),
+    },
 )
 
 DRMS = (GRID_ENGINE, SLURM)
@@ -268,11 +300,12 @@ NOT_APPLICABLE: dict[str, dict[str, str]] = {
     "slurm": {
         "reattach": "slurm-drmaa's contact is always '': a session cannot re-attach to the jobs of an earlier one",
         "any-contact": "slurm-drmaa accepts any contact string and ignores it",
-        "invalid-job": "slurm-drmaa never raises InvalidJobException: unknown and reaped ids read 'failed'",
+        "invalid-job": "slurm-drmaa raises no InvalidJobException for a job id: unknown and reaped ids read 'failed'",
         "sge-environment": "it is about Grid Engine's environment (SGE_ROOT, SGE_CELL, the master's port)",
         "sge-natives": "it checks Grid Engine's own options and texts (qstat -j, -l, job categories)",
         "sge-messages": "it checks the exact texts and codes of Grid Engine's library for the same calls",
-        "aborted-info": "slurm-drmaa reports a job cancelled by TERMINATE as exited or signalled, not aborted",
+        "aborted-info": "slurm-drmaa reports a job that was cancelled or could not start as exited or signalled, "
+        "never aborted",
         "hold-running": "slurm-drmaa's HOLD on a running job succeeds and does nothing",
         "no-rusage": "slurm-drmaa returns a JobInfo, never NoResourceUsageException, for a job that never ran",
         "session-all-reap": "it is about which ended jobs Grid Engine's SESSION_ALL synchronize reaps",
@@ -280,12 +313,15 @@ NOT_APPLICABLE: dict[str, dict[str, str]] = {
         "examples-sge": "the seed tutorial's listings are run on Grid Engine here; the Slurm tutorial runs them",
         "diagnose-sge": "it checks python -m drmaa's Grid Engine checks and advice",
         "array-release": "slurm-drmaa releases every task of an array when one task is released",
+        "empty-command": "slurm-drmaa submits a job with an empty command; Grid Engine's checks are tested here",
+        "state-unchecked": "slurm-drmaa accepts any jobSubmissionState value when it is set",
         "failed-state": "slurm-drmaa reports a non-zero exit as 'failed' (Grid Engine: 'done')",
         "output-dirs": "slurm-drmaa wants a file, not a directory, as output path",
         "sge-env-equals": "it is about Grid Engine's libdrmaa cutting an environment value at its first '='",
-        "time-limit-unsupported": "slurm-drmaa supports the time limit attributes",
+        "sge-faults": "it drives Grid Engine's daemons (qmaster, execd) and re-attaches sessions by contact",
     },
     "sge": {
+        "generic-faults": "Grid Engine's faults are measured by its own fault tests, with its own recovery steps",
         "time-limits": "Grid Engine's libdrmaa does not support the time limit attributes (code 4)",
     },
 }

@@ -11,9 +11,9 @@ import time
 from typing import TYPE_CHECKING, Callable
 
 import pytest
+from drms import current
 
 import drmaa
-from drms import current
 from drmaa import JobControlAction, JobState
 from drmaa.errors import ExitTimeoutException, InvalidArgumentException, InvalidJobException
 
