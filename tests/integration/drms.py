@@ -49,6 +49,8 @@ class Drm:
     rusage_keys: frozenset[str]
     #: Resource usage names whose value is text, not a number.
     rusage_text: frozenset[str]
+    #: jobStatus of a job that exited with a non-zero status.
+    nonzero_exit_state: str
     #: Whether a job killed by a signal also reads as exited, with status 128 + n.
     signal_exits: bool
     #: The job's variables for its id and its task of a bulk job.
@@ -224,6 +226,7 @@ GRID_ENGINE = GridEngine(
     ),
     rusage_text=frozenset(),
     signal_exits=False,
+    nonzero_exit_state="done",
     job_id_variable="JOB_ID",
     task_id_variable="SGE_TASK_ID",
     bulk_id="{number}.{task}",
@@ -242,7 +245,10 @@ GRID_ENGINE = GridEngine(
         "missing-command": (17, 'job template must have "drmaa_remote_command" attribute set'),
         "unknown-category": (17, "Unknown job category"),
         "malformed-id": (4, 'Job id, "{id}", is not a valid job id'),
+        "malformed-id-control": (4, 'Job id, "{id}", is not a valid job id'),
         "wait-any-without-jobs": (18, ""),
+        "wait-timeout": (23, "time-out condition"),
+        "synchronize-timeout": (23, "time-out condition"),
     },
 )
 
@@ -271,6 +277,7 @@ SLURM = Slurm(
     rusage_keys=frozenset({"submission_time", "cpu", "mem", "vmem", "walltime", "hosts"}),
     rusage_text=frozenset({"hosts"}),
     signal_exits=True,
+    nonzero_exit_state="failed",
     job_id_variable="SLURM_JOB_ID",
     task_id_variable="SLURM_ARRAY_TASK_ID",
     bulk_id="{number}_{task}",
@@ -289,7 +296,10 @@ SLURM = Slurm(
         "missing-command": (15, "drmaa_remote_command not set for job template"),
         "unknown-category": (14, "invalid job category: drmaa-it-no-such-category"),
         "malformed-id": (4, "not an number: {id}"),
+        "malformed-id-control": (1, "slurm_terminate_job error: Invalid job id specified,job_id: {id}"),
         "wait-any-without-jobs": (18, "No job found to be waited for"),
+        "wait-timeout": (23, "Waiting for job to terminate finished due to time-out."),
+        "synchronize-timeout": (23, "Waiting for job to terminate finished due to time-out."),
     },
 )
 
@@ -308,8 +318,10 @@ NOT_APPLICABLE: dict[str, dict[str, str]] = {
         "never aborted",
         "hold-running": "slurm-drmaa's HOLD on a running job succeeds and does nothing",
         "no-rusage": "slurm-drmaa returns a JobInfo, never NoResourceUsageException, for a job that never ran",
-        "session-all-reap": "it is about which ended jobs Grid Engine's SESSION_ALL synchronize reaps",
-        "suspend": "slurm-drmaa's SUSPEND/RESUME need root on Slurm and report success doing nothing otherwise",
+        "session-all-reap": "it is about which ended jobs Grid Engine's SESSION_ALL synchronize reaps "
+        "(slurm-drmaa reaps none: ended jobs stay known until Slurm purges them)",
+        "suspend": "slurm-drmaa never refuses SUSPEND or RESUME by state (codes 19 and 20 do not come)",
+        "hold-twice": "slurm-drmaa's HOLD of a job already on hold turns it into 'system_on_hold'",
         "examples-sge": "the seed tutorial's listings are run on Grid Engine here; the Slurm tutorial runs them",
         "diagnose-sge": "it checks python -m drmaa's Grid Engine checks and advice",
         "array-release": "slurm-drmaa releases every task of an array when one task is released",
