@@ -51,6 +51,10 @@ class Drm:
     rusage_text: frozenset[str]
     #: jobStatus of a job that exited with a non-zero status.
     nonzero_exit_state: str
+    #: The resource usage entry with the job's real wall-clock seconds, if any.
+    wallclock_key: Optional[str]
+    #: Whether a job that never ran (terminated on hold) gives NoResourceUsageException.
+    no_rusage_for_unrun: bool
     #: Whether a job killed by a signal also reads as exited, with status 128 + n.
     signal_exits: bool
     #: The job's variables for its id and its task of a bulk job.
@@ -226,6 +230,8 @@ GRID_ENGINE = GridEngine(
     ),
     rusage_text=frozenset(),
     signal_exits=False,
+    wallclock_key="ru_wallclock",
+    no_rusage_for_unrun=True,
     nonzero_exit_state="done",
     job_id_variable="JOB_ID",
     task_id_variable="SGE_TASK_ID",
@@ -277,6 +283,8 @@ SLURM = Slurm(
     rusage_keys=frozenset({"submission_time", "cpu", "mem", "vmem", "walltime", "hosts"}),
     rusage_text=frozenset({"hosts"}),
     signal_exits=True,
+    wallclock_key=None,
+    no_rusage_for_unrun=False,
     nonzero_exit_state="failed",
     job_id_variable="SLURM_JOB_ID",
     task_id_variable="SLURM_ARRAY_TASK_ID",
@@ -308,7 +316,8 @@ DRMS = (GRID_ENGINE, SLURM)
 #: Why a test means nothing on a DRM: ``@pytest.mark.not_on(DRM key, reason key)``.
 NOT_APPLICABLE: dict[str, dict[str, str]] = {
     "slurm": {
-        "reattach": "slurm-drmaa's contact is always '': a session cannot re-attach to the jobs of an earlier one",
+        "reattach": "slurm-drmaa's contact is always '': there is no earlier session to re-attach to by contact",
+        "no-end-time": "slurm-drmaa reports no end time of a job (of its resource usage only submission_time is real)",
         "any-contact": "slurm-drmaa accepts any contact string and ignores it",
         "invalid-job": "slurm-drmaa raises no InvalidJobException for a job id: unknown and reaped ids read 'failed'",
         "sge-environment": "it is about Grid Engine's environment (SGE_ROOT, SGE_CELL, the master's port)",
