@@ -83,8 +83,8 @@ class Drm:
     #: How the library refuses, by situation: (code, a part of its diagnosis; {id} is the job id).
     refusals: dict[str, tuple[int, str]] = field(default_factory=dict)
 
-    def contact(self, pid: Optional[int] = None) -> re.Pattern[str]:
-        """The contact string of an initialized session of process *pid* (this one by default)."""
+    def contact(self, pid: Optional[str] = None) -> re.Pattern[str]:
+        """The contact string of an initialized session of process *pid* (a pattern; this process by default)."""
         raise NotImplementedError
 
     def job_number(self, job_id: str) -> str:
@@ -122,7 +122,7 @@ def _clock(text: str) -> int:
 
 
 class GridEngine(Drm):
-    def contact(self, pid: Optional[int] = None) -> re.Pattern[str]:
+    def contact(self, pid: Optional[str] = None) -> re.Pattern[str]:
         return re.compile(rf"session={re.escape(socket.gethostname())}\.{pid or os.getpid()}\.\d+")
 
     def job_number(self, job_id: str) -> str:
@@ -157,7 +157,7 @@ class GridEngine(Drm):
 
 
 class Slurm(Drm):
-    def contact(self, pid: Optional[int] = None) -> re.Pattern[str]:
+    def contact(self, pid: Optional[str] = None) -> re.Pattern[str]:
         return re.compile("")  # slurm-drmaa's contact is always ''
 
     def job_number(self, job_id: str) -> str:
@@ -317,6 +317,8 @@ DRMS = (GRID_ENGINE, SLURM)
 NOT_APPLICABLE: dict[str, dict[str, str]] = {
     "slurm": {
         "reattach": "slurm-drmaa's contact is always '': there is no earlier session to re-attach to by contact",
+        "shell-script": "slurm-drmaa writes the command and its arguments into a bash script, each in single "
+        "quotes, so values holding quotes do not reach the job literally (the job's own reporter is one)",
         "no-end-time": "slurm-drmaa reports no end time of a job (of its resource usage only submission_time is real)",
         "any-contact": "slurm-drmaa accepts any contact string and ignores it",
         "invalid-job": "slurm-drmaa raises no InvalidJobException for a job id: unknown and reaped ids read 'failed'",
@@ -332,7 +334,8 @@ NOT_APPLICABLE: dict[str, dict[str, str]] = {
         "suspend": "slurm-drmaa never refuses SUSPEND or RESUME by state (codes 19 and 20 do not come)",
         "hold-twice": "slurm-drmaa's HOLD of a job already on hold turns it into 'system_on_hold'",
         "examples-sge": "the seed tutorial's listings are run on Grid Engine here; the Slurm tutorial runs them",
-        "diagnose-sge": "it checks python -m drmaa's Grid Engine checks and advice",
+        "diagnose-sge": "it breaks Grid Engine's setup (SGE_ROOT, SGE_CELL, the master's port, a queue, "
+        "the static TLS room its library needs) and checks python -m drmaa's advice for it",
         "array-release": "slurm-drmaa releases every task of an array when one task is released",
         "empty-command": "slurm-drmaa submits a job with an empty command; Grid Engine's checks are tested here",
         "state-unchecked": "slurm-drmaa accepts any jobSubmissionState value when it is set",
