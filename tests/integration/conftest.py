@@ -175,6 +175,7 @@ def this_drm() -> drms.Drm:
     return drm()
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """A test marked ``not_on`` for the DRM under test is skipped as not applicable, never run."""
     marks = [(mark.args[0], mark.args[1]) for mark in item.iter_markers("not_on")]

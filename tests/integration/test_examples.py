@@ -24,6 +24,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+#: The listings' texts and files checked here are Grid Engine's; on Slurm ``scripts/local-slurm tutorial`` runs them.
+pytestmark = pytest.mark.not_on("slurm", "examples-sge")
+
 if TYPE_CHECKING:
     from conftest import Jobs
 
