@@ -19,7 +19,7 @@ setup(
     package_data={"drmaa": ["py.typed"]},
     python_requires=">=3.9",
     extras_require={
-        "test": ["pytest>=7", "pytest-mock>=3", "coverage>=7", "hypothesis>=6"],
+        "test": ["pytest>=7", "pytest-mock>=3", "pytest-timeout>=2.1", "coverage>=7", "hypothesis>=6"],
         "docs": ["sphinx>=7"],
     },
     entry_points={"console_scripts": ["drmaa-check = drmaa.__main__:main"]},

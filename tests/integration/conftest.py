@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import re
 import subprocess
 import sys
 import time
@@ -29,6 +30,11 @@ ROOT = HERE.parents[1]
 #: Every job the tests submit carries this name (or starts with it), so a
 #: leftover is easy to tell from the jobs of others in ``qstat`` or ``squeue``.
 JOB_NAME = "drmaa-it"
+
+#: What a job id of Grid Engine looks like: a job number, with ``.TASK`` for a
+#: task of a bulk job. The tracker takes nothing else, so its cleanup never
+#: waits on something that is not a job.
+JOB_ID = re.compile(r"[1-9][0-9]*(\.[1-9][0-9]*)?")
 
 #: How long the reachability check (initialize + exit in a child process) may take.
 REACH_BOUND = 60.0
@@ -287,11 +293,21 @@ class Jobs:
     # submitting
 
     def track(self, *job_ids: str) -> None:
-        """Remember jobs submitted some other way (by a child process, say)."""
+        """Remember jobs submitted some other way (by a child process, say).
+
+        Each id is checked here, when it is tracked: one that cannot be a job
+        id fails the test at once (after the valid ones are tracked, so they
+        are still cleaned up), instead of haunting the cleanup.
+        """
+        refused = []
         for job_id in job_ids:
-            if job_id not in self.ids:
+            if not isinstance(job_id, str) or not JOB_ID.fullmatch(job_id):
+                refused.append(job_id)
+            elif job_id not in self.ids:
                 self.ids.append(job_id)
                 SUBMITTED[job_id] = time.time()
+        if refused:
+            raise AssertionError(f"asked to track what is not a job id: {refused!r}")
 
     def run(self, jt: Any) -> str:
         job_id: str = self.session.runJob(jt)

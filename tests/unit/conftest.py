@@ -11,7 +11,10 @@ from __future__ import annotations
 import ctypes
 import gc
 import os
+import signal
+import threading
 from collections.abc import Iterator
+from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -32,6 +35,18 @@ from drmaa import wrappers
 
 assert drmaa.wrappers is wrappers
 
+HERE = Path(__file__).resolve().parent
+
+#: A unit test runs in well under a second to a few seconds (the hostile-input
+#: properties): past this bound it is hung, and fails by name with the stacks.
+UNIT_BOUND = 120
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if HERE in Path(str(item.path)).resolve().parents and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(UNIT_BOUND))
+
 
 @pytest.fixture(autouse=True)
 def fake(mocker: MockerFixture) -> Iterator[FakeLibrary]:
@@ -43,3 +58,20 @@ def fake(mocker: MockerFixture) -> Iterator[FakeLibrary]:
         gc.collect()  # templates dropped in a reference cycle are freed now, by their finalizers, into this fake
     assert library.outstanding() == {}, "allocated but never freed"
     assert library.violations == []
+
+
+@pytest.fixture
+def sigint_raises() -> Iterator[None]:
+    """SIGINT raises KeyboardInterrupt in the main thread during the test, whatever the process started with.
+
+    A background job of a non-interactive shell starts with SIGINT ignored, and
+    Python then installs no handler of its own: a test that sends SIGINT must
+    set the handler it relies on, and put the old one back.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signal handlers can only be set in the main thread")
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

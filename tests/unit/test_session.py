@@ -398,7 +398,7 @@ def test_synchronize_forever_is_sliced_too(fake: FakeLibrary, jt: JobTemplate) -
     assert fake.timeouts == [("drmaa_synchronize", 1)] * 3
 
 
-@pytest.mark.skipif(threading.current_thread() is not threading.main_thread(), reason="signals go to the main thread")
+@pytest.mark.usefixtures("sigint_raises")
 def test_ctrl_c_interrupts_wait_forever_and_the_job_can_be_waited_for_again(fake: FakeLibrary, jt: JobTemplate) -> None:
     job = Session.runJob(jt)
     fake.block_seconds = 30  # each C call really blocks, with SIGINT held as inside C, for its whole timeout
