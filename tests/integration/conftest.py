@@ -1,4 +1,4 @@
-"""Integration tests run against a real libdrmaa and a reachable Grid Engine, or skip saying why.
+"""Integration tests run against a real libdrmaa and a reachable DRM (Grid Engine or Slurm), or skip saying why.
 
 Nothing here fakes the library: when none can be loaded, or it is the unit
 tests' fake, or the DRM does not answer, every test of this directory is
@@ -7,13 +7,15 @@ or ``CI=true`` the same reasons are failures instead.
 
 The fixtures give each test a fresh session, a tracker that ends and reaps
 whatever the test submitted, a directory for job output and template helpers.
+What is a fact of the DRM under test (names, contact strings, how to list and
+delete jobs, texts of its library) is read from its description in
+:mod:`drms`; a test marked ``not_on`` for it is reported as not applicable.
 """
 
 from __future__ import annotations
 
 import ctypes
 import os
-import re
 import subprocess
 import sys
 import time
@@ -30,11 +32,6 @@ ROOT = HERE.parents[1]
 #: Every job the tests submit carries this name (or starts with it), so a
 #: leftover is easy to tell from the jobs of others in ``qstat`` or ``squeue``.
 JOB_NAME = "drmaa-it"
-
-#: What a job id of Grid Engine looks like: a job number, with ``.TASK`` for a
-#: task of a bulk job. The tracker takes nothing else, so its cleanup never
-#: waits on something that is not a job.
-JOB_ID = re.compile(r"[1-9][0-9]*(\.[1-9][0-9]*)?")
 
 #: How long the reachability check (initialize + exit in a child process) may take.
 REACH_BOUND = 60.0
@@ -54,7 +51,8 @@ REQUIRED = _required()
 
 _LIBRARY_HINT = (
     " (run the integration tests in a process of their own, with SGE_ROOT, SGE_CELL, DRMAA_LIBRARY_PATH"
-    " and GLIBC_TUNABLES set before Python starts: scripts/local-sge exec python3 -m pytest tests/integration)"
+    " and GLIBC_TUNABLES set before Python starts: scripts/local-sge exec python3 -m pytest tests/integration;"
+    " on Slurm, DRMAA_LIBRARY_PATH and SLURM_DRMAA_CONF: scripts/local-slurm exec ...)"
 )
 
 
@@ -116,7 +114,7 @@ def cluster_problem() -> Optional[str]:
         if reason is None:
             reason = _reach_problem()
             if reason is not None:
-                reason += " (is Grid Engine running? scripts/local-sge status)"
+                reason += " (is the cluster running? scripts/local-sge status, scripts/local-slurm status)"
         _PROBLEM["reason"] = reason
     return _PROBLEM["reason"]
 
@@ -301,7 +299,9 @@ class Jobs:
         """
         refused = []
         for job_id in job_ids:
-            if not isinstance(job_id, str) or not JOB_ID.fullmatch(job_id):
+            # What a job id of the DRM looks like (drms.py): the tracker takes nothing else,
+            # so its cleanup never waits on something that is not a job.
+            if not isinstance(job_id, str) or not drm().job_id.fullmatch(job_id):
                 refused.append(job_id)
             elif job_id not in self.ids:
                 self.ids.append(job_id)

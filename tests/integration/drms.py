@@ -74,12 +74,17 @@ class Drm:
     native_name: str
     #: A native specification giving the job a hard wall-clock limit of 60 s.
     native_limit: str
-    #: A native option the library passes on and the DRM refuses (code 17).
+    #: A native option the library passes on and the DRM refuses (code 17); {id} is a made-up name.
     native_denied: str
     #: Whether a start time in the past is accepted (the job starts at once).
     past_start_time: bool
     #: The unit of time limits the library keeps: 1 (seconds) or 60 (whole minutes).
     limit_unit: int
+    #: Jobs each thread of the threads scenario submits (the DRM's pace: Grid Engine runs
+    #: about 2 short jobs a second here, a one-host Slurm about 44 a minute).
+    scenario_jobs_per_thread: int
+    #: The error codes the threads scenario provokes on this DRM.
+    scenario_error_codes: frozenset[int]
     #: How the library refuses, by situation: (code, a part of its diagnosis; {id} is the job id).
     refusals: dict[str, tuple[int, str]] = field(default_factory=dict)
 
@@ -242,11 +247,13 @@ GRID_ENGINE = GridEngine(
     raises_invalid_job=True,
     native_name="-N {name}",
     native_limit="-l h_rt=60",
-    native_denied="-l nonexistent_resource=1",
+    native_denied="-l {id}=1",
     limit_unit=1,
     past_start_time=True,
+    scenario_jobs_per_thread=24,
+    scenario_error_codes=frozenset({4, 14, 17, 18, 23, 24}),
     refusals={
-        "native-denied": (17, 'unknown resource "nonexistent_resource"'),
+        "native-denied": (17, 'unknown resource "{id}"'),
         "native-unknown": (17, 'invalid option argument "--bogus-flag"'),
         "missing-command": (17, 'job template must have "drmaa_remote_command" attribute set'),
         "unknown-category": (17, "Unknown job category"),
@@ -295,9 +302,11 @@ SLURM = Slurm(
     raises_invalid_job=False,
     native_name="-J {name}",
     native_limit="--time=0:01",
-    native_denied="--partition=drmaa-it-no-such-partition",
+    native_denied="--partition=drmaa-it-{id}",
     limit_unit=60,
     past_start_time=False,
+    scenario_jobs_per_thread=6,
+    scenario_error_codes=frozenset({1, 4, 17, 23}),
     refusals={
         "native-denied": (17, "Invalid partition name specified"),
         "native-unknown": (14, "Invalid native specification: bogus-flag (Unsupported option: --bogus-flag)"),

@@ -52,10 +52,10 @@ def refused(exc: DrmaaException, situation: str, job_id: str = "") -> None:
 
 
 def test_native_option_the_drm_refuses_is_denied_by_the_drm(jobs: Jobs) -> None:
-    jt = jobs.template("exit 0", nativeSpecification=DRM.native_denied)
+    jt = jobs.template("exit 0", nativeSpecification=DRM.native_denied.format(id="nonexistent_resource"))
     with pytest.raises(DeniedByDrmException) as caught:
         jobs.run(jt)
-    refused(caught.value, "native-denied")
+    refused(caught.value, "native-denied", "nonexistent_resource")
     assert type(caught.value).__name__.lower() == "deniedbydrmexception"  # Galaxy keys its config on this
 
 
@@ -67,10 +67,10 @@ def test_unknown_native_option_is_refused(jobs: Jobs) -> None:
 
 
 def test_bulk_submission_is_denied_the_same_way(jobs: Jobs) -> None:
-    jt = jobs.template("exit 0", nativeSpecification=DRM.native_denied)
+    jt = jobs.template("exit 0", nativeSpecification=DRM.native_denied.format(id="nonexistent_resource"))
     with pytest.raises(DeniedByDrmException) as caught:
         jobs.bulk(jt, 1, 2, 1)
-    refused(caught.value, "native-denied")
+    refused(caught.value, "native-denied", "nonexistent_resource")
 
 
 @pytest.mark.not_on("slurm", "empty-command")
