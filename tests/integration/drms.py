@@ -325,7 +325,8 @@ DRMS = (GRID_ENGINE, SLURM)
 #: Why a test means nothing on a DRM: ``@pytest.mark.not_on(DRM key, reason key)``.
 NOT_APPLICABLE: dict[str, dict[str, str]] = {
     "slurm": {
-        "reattach": "slurm-drmaa's contact is always '': there is no earlier session to re-attach to by contact",
+        "session-jobs": "a new slurm-drmaa session (contact '') does not take over an earlier session's jobs: "
+        "JOB_IDS_SESSION_ALL and _ANY cover only the jobs it submitted itself",
         "shell-script": "slurm-drmaa writes the command and its arguments into a bash script, each in single "
         "quotes, so values holding quotes do not reach the job literally (the job's own reporter is one)",
         "no-end-time": "slurm-drmaa reports no end time of a job (of its resource usage only submission_time is real)",

@@ -231,14 +231,13 @@ def test_sigint_interrupts_and_the_same_process_waits_again(
     assert child.finish() == 0, child.output()
 
 
-@pytest.mark.not_on("slurm", "reattach")
 @pytest.mark.parametrize("call", ["wait", "synchronize"])
 def test_sigint_interrupts_and_a_reattached_session_waits_again(
     call: str, children: Callable[..., Child], jobs: Any, record_property: Callable[[str, object], None]
 ) -> None:
     child, words = submit_and_interrupt(children, jobs, record_property, call, "stop")
     job_id, contact = words[1], words[2]
-    assert contact.startswith("session="), words
+    assert DRM.contact(pid=str(child.proc.pid)).fullmatch(contact), words
     assert child.finish() == EXIT_INTERRUPTED, child.output()
 
     again = children("reattach", call, contact, job_id)

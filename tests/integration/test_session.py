@@ -253,7 +253,6 @@ def test_delete_job_template_deletes_it(session: drmaa.Session) -> None:
 # --- re-attaching ------------------------------------------------------------------------
 
 
-@pytest.mark.not_on("slurm", "reattach")
 def test_reattach_by_contact_waits_for_a_job_of_the_earlier_session(session: drmaa.Session, jobs: Jobs) -> None:
     job_id = jobs.submit("sleep 2; exit 5")
     contact = session.contact
@@ -266,7 +265,6 @@ def test_reattach_by_contact_waits_for_a_job_of_the_earlier_session(session: drm
     assert info.hasExited is True and info.exitStatus == 5
 
 
-@pytest.mark.not_on("slurm", "reattach")
 def test_reattach_by_contact_with_a_with_block(session: drmaa.Session, jobs: Jobs) -> None:
     job_id = jobs.submit("exit 9", hold=True)
     contact = session.contact
@@ -277,7 +275,7 @@ def test_reattach_by_contact_with_a_with_block(session: drmaa.Session, jobs: Job
         assert again.wait(job_id, 120).exitStatus == 9
 
 
-@pytest.mark.not_on("slurm", "reattach")
+@pytest.mark.not_on("slurm", "session-jobs")
 def test_session_all_means_the_reattached_sessions_jobs(session: drmaa.Session, jobs: Jobs) -> None:
     ids = [jobs.submit(f"exit {status}", hold=True) for status in (11, 12)]
     # A held job of nobody's session, submitted with qsub.

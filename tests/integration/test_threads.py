@@ -509,7 +509,7 @@ def test_one_template_shared_by_submitting_threads(session: drmaa.Session, jobs:
         assert_nothing_left(session)
 
 
-@pytest.mark.not_on("slurm", "reattach")
+@pytest.mark.not_on("slurm", "aborted-info")
 def test_exit_while_threads_wait(session: drmaa.Session, jobs: Any) -> None:
     jt = jobs.template("sleep 60")
     job_ids = [jobs.run(jt) for _ in range(3)]
