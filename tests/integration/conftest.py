@@ -153,6 +153,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if HERE in Path(str(item.path)).resolve().parents:
             item.add_marker(pytest.mark.integration)
+        for mark in item.iter_markers("not_on"):
+            key, reason = mark.args
+            if reason not in drms.NOT_APPLICABLE.get(key, {}):
+                raise pytest.UsageError(f"{item.nodeid}: not_on({key!r}, {reason!r}) names no reason of drms.py")
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -333,7 +333,6 @@ NOT_APPLICABLE: dict[str, dict[str, str]] = {
         "any-contact": "slurm-drmaa accepts any contact string and ignores it",
         "invalid-job": "slurm-drmaa raises no InvalidJobException for a job id: unknown and reaped ids read 'failed'",
         "sge-environment": "it is about Grid Engine's environment (SGE_ROOT, SGE_CELL, the master's port)",
-        "sge-natives": "it checks Grid Engine's own options and texts (qstat -j, -l, job categories)",
         "sge-messages": "it checks the exact texts and codes of Grid Engine's library for the same calls",
         "aborted-info": "slurm-drmaa reports a job that was cancelled or could not start as exited or signalled, "
         "never aborted",

@@ -559,7 +559,7 @@ def cluster_script(command: str) -> float:
 
 
 @pytest.fixture
-def daemons(jobs: Any, observed: dict[str, Any]) -> Iterator[None]:
+def daemons(session: drmaa.Session, jobs: Any, observed: dict[str, Any]) -> Iterator[None]:
     """Skip without the cluster script; afterwards start both daemons and check a job runs to its end.
 
     It depends on ``jobs`` so that its teardown runs first, on a cluster that answers again.
@@ -569,13 +569,13 @@ def daemons(jobs: Any, observed: dict[str, Any]) -> Iterator[None]:
     yield
     cluster_script("start-controller")
     cluster_script("start-node-daemon")
-    with drmaa.Session() as probe:
-        with probe.createJobTemplate() as jt:
-            jt.remoteCommand, jt.args, jt.jobName = "/bin/true", [], "drmaa-it-restore"
-            jt.outputPath = ":/dev/null"
-            job_id = probe.runJob(jt)
-        info = probe.wait(job_id, 120)
-    observed["restore: a job ran again"] = info.exitStatus == 0
+    try:
+        session.initialize()
+    except drmaa.AlreadyActiveSessionException:
+        pass
+    job_id = jobs.run(jobs.template("exit 0", jobName="drmaa-it-restore"))
+    info = session.wait(job_id, 120)
+    observed["restore: a job ran again"] = info.hasExited and info.exitStatus == 0
     assert info.hasExited and info.exitStatus == 0, info
 
 
