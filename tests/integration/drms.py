@@ -334,8 +334,9 @@ NOT_APPLICABLE: dict[str, dict[str, str]] = {
         "invalid-job": "slurm-drmaa raises no InvalidJobException for a job id: unknown and reaped ids read 'failed'",
         "sge-environment": "it is about Grid Engine's environment (SGE_ROOT, SGE_CELL, the master's port)",
         "sge-messages": "it checks the exact texts and codes of Grid Engine's library for the same calls",
-        "aborted-info": "slurm-drmaa reports a job that was cancelled or could not start as exited or signalled, "
-        "never aborted",
+        "aborted-info": "slurm-drmaa reports a job cancelled by TERMINATE, one whose command does not exist "
+        "(status 127) and one whose working directory does not exist (Slurm runs it elsewhere) as exited, "
+        "not aborted",
         "hold-running": "slurm-drmaa's HOLD on a running job succeeds and does nothing",
         "no-rusage": "slurm-drmaa returns a JobInfo, never NoResourceUsageException, for a job that never ran",
         "session-all-reap": "it is about which ended jobs Grid Engine's SESSION_ALL synchronize reaps "
@@ -350,7 +351,8 @@ NOT_APPLICABLE: dict[str, dict[str, str]] = {
         "empty-command": "slurm-drmaa submits a job with an empty command; Grid Engine's checks are tested here",
         "state-unchecked": "slurm-drmaa accepts any jobSubmissionState value when it is set",
         "failed-state": "slurm-drmaa reports a non-zero exit as 'failed' (Grid Engine: 'done')",
-        "output-dirs": "slurm-drmaa wants a file, not a directory, as output path",
+        "output-dirs": "slurm-drmaa takes an output path as a file name: with a directory there the job "
+        "cannot start (it reads as aborted) and no output is written",
         "sge-env-equals": "it is about Grid Engine's libdrmaa cutting an environment value at its first '='",
         "sge-faults": "it drives Grid Engine's daemons (qmaster, execd) and re-attaches sessions by contact",
     },
