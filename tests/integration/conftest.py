@@ -195,7 +195,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     """One line with the counts of this run on the DRM under test: passed, not applicable, the rest."""
-    if cluster_problem() is not None:
+    if config.option.collectonly or cluster_problem() is not None:
         return
     stats = terminalreporter.stats
 
