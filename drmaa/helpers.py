@@ -147,13 +147,12 @@ def may_be_cut(value: bytes, size: int) -> bool:
     return len(value) >= size - 1
 
 
-def read_whole(fill: Callable[[Array[c_char], int], None], size: int, first: Optional[Array[c_char]] = None) -> bytes:
+def read_whole(fill: Callable[[Array[c_char], int], None], size: int) -> bytes:
     """Read a value with ``fill(buffer, length)``, offering more room until it is known to be whole.
 
-    :param first: a buffer of ``size + 1`` bytes to try first (saves an allocation).
     :raises DrmaaException: if the library fills even :data:`MAX_VALUE_BUFFER` bytes.
     """
-    out = string_buffer(size) if first is None else first
+    out = string_buffer(size)
     while True:
         fill(out, size)
         value = out.value
@@ -407,14 +406,18 @@ class Attribute(Generic[V]):
         return to_str(raw)
 
     def get_raw(self, instance: Any) -> bytes:
+        out = _AttributeBuffer()
+        template_call(instance, "drmaa_get_attribute", self.name, out, ATTR_BUFFER)
+        value = out.value
+        if len(value) < ATTR_BUFFER - 1:  # known whole (see may_be_cut): the common case, read once
+            return value
         value = read_whole(
-            lambda out, size: template_call(instance, "drmaa_get_attribute", self.name, out, size),
-            ATTR_BUFFER,
-            _AttributeBuffer(),
+            lambda buffer, size: template_call(instance, "drmaa_get_attribute", self.name, buffer, size),
+            ATTR_BUFFER * 4,
         )
         # A library that copies into a DRMAA_ATTR_BUFFER of its own gives back at
         # most that much whatever room it is offered; the binding knows what it set.
-        sent = instance._long_values.get(self.name) if len(value) >= ATTR_BUFFER - 1 else None
+        sent = instance._long_values.get(self.name)
         if sent is not None and len(value) < len(sent) and sent.startswith(value):
             raise DrmaaException(
                 f"{self.attr}: the library gives back only {len(value)} of the {len(sent)} bytes "
