@@ -17,6 +17,7 @@ import re
 import sys
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Optional, TextIO, TypeVar
 
 from drmaa import _loader, errors, wrappers
@@ -25,7 +26,7 @@ from drmaa.version import __version__
 if TYPE_CHECKING:
     from drmaa.session import JobInfo
 
-__all__ = ["EXIT_INTERRUPTED", "EXIT_OK", "EXIT_PROBLEM", "advice", "library_advice", "main"]
+__all__ = ["EXIT_INTERRUPTED", "EXIT_OK", "EXIT_PROBLEM", "advice", "identify", "library_advice", "main"]
 
 EXIT_OK = 0
 EXIT_PROBLEM = 1
@@ -37,12 +38,87 @@ SGE_DEFAULTS_FILE = "/etc/default/gridengine"
 #: How long to wait for the test job to go away after terminating it.
 _REAP_SECONDS = 30.0
 
+#: Where slurm-drmaa and Slurm read their configuration (besides the environment).
+SLURM_DRMAA_SYSTEM_CONF = "/etc/slurm_drmaa.conf"
+SLURM_CONF = "/etc/slurm/slurm.conf"
+#: slurm-drmaa's poll interval and Slurm's memory of finished jobs, when nothing sets them.
+_DEFAULT_POOL_DELAY = 10
+_DEFAULT_MIN_JOB_AGE = 300
+
 _TLS_ERROR = re.compile(r"(\S+): cannot allocate memory in static TLS block")
 _MISSING_DEPENDENCY = re.compile(r"(\S+): cannot open shared object file")
 _TLS_TUNABLE = re.compile(r"glibc\.rtld\.optional_static_tls=\d*")
-_ENV_NAMES = ("DRMAA_LIBRARY_PATH", "SGE_ROOT", "SGE_CELL", "SGE_QMASTER_PORT", "GLIBC_TUNABLES", "LD_PRELOAD")
+_POOL_DELAY = re.compile(r"^[ \t]*pool_delay[ \t]*:[ \t]*(\d+)", re.MULTILINE)
+_MIN_JOB_AGE = re.compile(r"^[ \t]*MinJobAge[ \t]*=[ \t]*(\d+)", re.MULTILINE | re.IGNORECASE)
+_UNSUPPORTED_OPTION = re.compile(r"Unsupported option: (\S+?)\)?$")
 
 T = TypeVar("T")
+
+
+# --- the DRMs: what the checks say differently for each ---------------------------------
+
+
+@dataclass(frozen=True)
+class Drm:
+    """What the checks say about one DRM: the variables its library reads, where to look when a job fails."""
+
+    name: str
+    #: Environment variables its library (or the loading of it) depends on.
+    env: tuple[str, ...]
+    #: How to learn why job ``{job}`` does not start.
+    why_waiting: str
+    #: How to learn whether the execution hosts can run jobs at all.
+    hosts: str
+    #: How to learn why job ``{job}`` was aborted.
+    why_aborted: str
+    #: Where the limits are that may kill a job.
+    limits: str
+    #: A native specification for the help text.
+    native_example: str
+
+
+GRID_ENGINE = Drm(
+    name="Grid Engine",
+    env=("SGE_ROOT", "SGE_CELL", "SGE_QMASTER_PORT", "GLIBC_TUNABLES"),
+    why_waiting="`qstat -j {job}` tells why it does not run (scheduling info)",
+    hosts=(
+        "`qstat -f` shows whether the queues can run jobs: state u means the execution daemon "
+        "(sge_execd) does not report, E an error, d disabled, a alarm (load too high)."
+    ),
+    why_aborted="`qacct -j {job}` shows the reason (field 'failed')",
+    limits="Look at the cluster's limits (qconf -sq).",
+    native_example="-q all.q",
+)
+SLURM = Drm(
+    name="Slurm",
+    env=("SLURM_DRMAA_CONF", "SLURM_CONF"),
+    why_waiting="`squeue -j {job} -o '%T %r'` tells why it does not run (its reason)",
+    hosts=(
+        "`sinfo -N` shows whether the nodes can run jobs: a state ending in * means slurmd does not "
+        "respond; down, drain and fail take no jobs (`scontrol update NodeName=<node> State=RESUME`)."
+    ),
+    why_aborted="`scontrol show job {job}` shows the reason, as long as Slurm remembers the job (MinJobAge)",
+    limits="Look at the partition's limits (`scontrol show partition`) and the job's time limit.",
+    native_example="--partition=main",
+)
+#: The DRMs the checks know, in the order :func:`identify` tries them.
+DRMS = (SLURM, GRID_ENGINE)
+_DRM_NAMES = {
+    SLURM: re.compile(r"slurm", re.IGNORECASE),
+    GRID_ENGINE: re.compile(r"\b(sge|ogs|uge|grid ?engine)\b|gridengine", re.IGNORECASE),
+}
+
+
+def identify(drms_info: str = "", implementation: str = "", library_path: str = "") -> Optional[Drm]:
+    """Return the DRM a library talks to, from what it says about itself, else from its file name.
+
+    ``None`` when neither tells (an unknown DRM, or a library that cannot say).
+    """
+    for text in (f"{drms_info} {implementation}", library_path):
+        for drm in DRMS:
+            if _DRM_NAMES[drm].search(text):
+                return drm
+    return None
 
 
 # --- advice: what to do about a failure ---------------------------------------
@@ -173,10 +249,80 @@ def _cell_advice(environ: Mapping[str, str]) -> str:
     return f"{where} names no cell under {root or '$SGE_ROOT (unset)'}, and none is there: is SGE_ROOT right?"
 
 
-def advice(exc: BaseException, environ: Optional[Mapping[str, str]] = None) -> str:
+_SGE_OPTIONS = frozenset({"-q", "-l", "-pe", "-b", "-cwd", "-V", "-S", "-P", "-R", "-binding", "-hard", "-soft"})
+_SLURM_DRMAA_OWN = frozenset({"--job-name", "-J", "--wrap", "--array", "-a", "--export"})
+
+
+def _native_advice(text: str) -> str:
+    """Advice on a native specification slurm-drmaa refused (code 14)."""
+    if "long option missing '='" in text:
+        return (
+            "slurm-drmaa parses the native specification itself, without a shell: long options need '=' "
+            "(--mem=2G, not --mem 2G), short options take the next word (-c 4), and nothing can be quoted."
+        )
+    unsupported = _UNSUPPORTED_OPTION.search(text)
+    option = unsupported.group(1) if unsupported else ""
+    if option in _SGE_OPTIONS:
+        return (
+            f"{option} is a Grid Engine (qsub) option. slurm-drmaa takes sbatch-like options, for example "
+            "--partition=NAME (or -p NAME), --time=MINUTES, -c CPUS, --mem=SIZE; `sinfo` lists the partitions."
+        )
+    if option in _SLURM_DRMAA_OWN:
+        return (
+            f"slurm-drmaa sets {option} itself and refuses it in the native specification: use the job "
+            "template's jobName, remoteCommand, runBulkJobs() or jobEnvironment instead."
+        )
+    return (
+        "slurm-drmaa does not accept this native specification: it takes sbatch-like options, long ones "
+        "with '=' (--mem=2G), short ones with a separate value (-c 4), no quoting."
+    )
+
+
+def _slurm_advice(text: str, environ: Mapping[str, str]) -> str:
+    """Advice on a failure of slurm-drmaa or Slurm; ``''`` when *text* is none of those."""
+    lower = text.lower()
+    conf = environ.get("SLURM_DRMAA_CONF", "")
+    if conf and f"{conf}: " in text:
+        return (
+            f"SLURM_DRMAA_CONF={conf} names a file slurm-drmaa cannot read ({text.split(conf + ': ', 1)[1]}): "
+            "point it at a readable slurm_drmaa.conf, or unset it."
+        )
+    if "invalid native specification" in lower:
+        return _native_advice(text)
+    if "missing colon" in lower:
+        return "Paths are '[host]:path': put a colon in front of the path (':/dir/file') to mean any host."
+    if "join_files is set and output file is not given" in lower:
+        return "slurm-drmaa needs an outputPath when joinFiles is set: set jt.outputPath = ':/dir/file'."
+    if "slurm" not in lower:
+        return ""
+    if "unable to contact slurm controller" in lower:
+        where = environ.get("SLURM_CONF") or SLURM_CONF
+        return (
+            f"slurm-drmaa cannot reach the Slurm controller, slurmctld (SlurmctldHost in {where}). Check that it "
+            "runs (`scontrol ping` says UP when it does) and that this host may reach it. A session opens "
+            "while slurmctld is down: the failure shows when a job is submitted (code 1) or its state asked "
+            "for (code 2, after about 18 s of retries)."
+        )
+    if "authentication" in lower or "munge" in lower:
+        return (
+            "Slurm refused the request's credentials: munged must run on this host with the cluster's key "
+            "(/etc/munge/munge.key); `munge -n | unmunge` says Success when it does."
+        )
+    if "partition" in lower:
+        return (
+            "Slurm does not know the partition the job asks for: `sinfo` lists them; fix --partition or -p (--native)."
+        )
+    return (
+        "Slurm rejected the request: `sinfo` lists the partitions and nodes, `scontrol show partition` their "
+        "limits; check the native specification (--native)."
+    )
+
+
+def advice(exc: BaseException, environ: Optional[Mapping[str, str]] = None, drm: Optional[Drm] = None) -> str:
     """Return what a user should do about *exc*, or ``''`` when there is nothing specific to say.
 
     :param environ: the environment to explain it with (default: :data:`os.environ`).
+    :param drm: the DRM the library talks to, when known (see :func:`identify`).
     """
     env = os.environ if environ is None else environ
     text = str(exc)
@@ -187,6 +333,8 @@ def advice(exc: BaseException, environ: Optional[Mapping[str, str]] = None) -> s
             f"The library does not export a DRMAA 1.0 function ({text}): {_loader.ENV_VAR} or the search "
             "found a library that is not a DRMAA 1.0 library."
         )
+    if drm is SLURM or "slurm" in text.lower():
+        return _slurm_advice(text, env)
     if "SGE_ROOT" in text:
         return _sge_root_advice(env)
     if "cell directory" in text:
@@ -235,6 +383,8 @@ class _Report:
     def __init__(self, out: TextIO) -> None:
         self.out = out
         self.problems: list[str] = []
+        #: The DRM the library talks to, once known.
+        self.drm: Optional[Drm] = None
 
     def line(self, text: str = "") -> None:
         print(text, file=self.out, flush=True)
@@ -250,7 +400,12 @@ class _Report:
             self.line(f"  {'What to do: ' if index == 0 else '    '}{text}")
 
     def fail(self, what: str, exc: BaseException) -> None:
-        self.problem(f"{what} failed: {type(exc).__name__}: {exc}", advice(exc))
+        self.problem(f"{what} failed: {type(exc).__name__}: {exc}", advice(exc, drm=self.drm))
+
+    @property
+    def hints(self) -> Drm:
+        """The DRM's texts; Grid Engine's when the DRM is not known (the most common DRMAA 1.0 library)."""
+        return self.drm or GRID_ENGINE
 
 
 def _timed(call: Callable[[], T]) -> tuple[T, float]:
@@ -277,12 +432,23 @@ def _mapped_file(name: str) -> str:
 # --- the checks ------------------------------------------------------------
 
 
+def _drm_env_names(drm: Optional[Drm]) -> list[str]:
+    """The variables of *drm*'s library, or of every DRM's when it is not known."""
+    return [name for known in DRMS if drm in (None, known) for name in known.env]
+
+
+def _show_env(report: _Report, names: list[str]) -> None:
+    for name in names:
+        report.line(f"  {name}={os.environ[name]}" if name in os.environ else f"  {name} is not set")
+
+
 def _library(report: _Report) -> bool:
     report.section("Library")
-    for name in _ENV_NAMES:
-        report.line(f"  {name}={os.environ[name]}" if name in os.environ else f"  {name} is not set")
     error = wrappers.load_error
-    if error is not None or wrappers.lib is None:
+    loaded = error is None and wrappers.lib is not None
+    # Once a library is loaded, the variables of its DRM are shown with the DRM, when it is known.
+    _show_env(report, [_loader.ENV_VAR, *([] if loaded else _drm_env_names(None)), "LD_PRELOAD"])
+    if not loaded:
         attempts = error.attempts if error is not None else []
         if not attempts:
             report.line(f"  nothing to try: {_loader.ENV_VAR} is unset and find_library('drmaa') found nothing")
@@ -304,15 +470,92 @@ def _about(report: _Report) -> str:
     from drmaa.session import Session
 
     report.section("DRM")
+    drms_info = implementation = ""
+    failure: Optional[BaseException] = None
     try:
-        report.line(f"  DRM system: {Session.drmsInfo}")
-        report.line(f"  DRMAA implementation: {Session.drmaaImplementation}")
+        drms_info = Session.drmsInfo
+        report.line(f"  DRM system: {drms_info}")
+        implementation = Session.drmaaImplementation
+        report.line(f"  DRMAA implementation: {implementation}")
         report.line(f"  DRMAA version: {Session.version}")
         report.line(f"  contact before initialize: {Session.contact!r}")
     except (errors.DrmaaException, AttributeError) as exc:
-        report.fail("asking the library about itself", exc)
-        return str(exc)
+        failure = exc
+    # What the library says, or else its file name (Grid Engine's cannot say without SGE_ROOT).
+    report.drm = identify(drms_info, implementation, wrappers.library_path or "")
+    _show_env(report, _drm_env_names(report.drm))
+    if failure is not None:
+        report.fail("asking the library about itself", failure)
+        return str(failure)
+    if report.drm is SLURM:
+        _slurm_setup(report, os.environ)
     return ""
+
+
+def _read(path: str) -> Optional[str]:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return handle.read()
+    except OSError:
+        return None
+
+
+def _install_prefix(library: str) -> str:
+    """The prefix a library was installed under: the directory above its ``lib``, ``lib64`` or ``lib/<triplet>``."""
+    directory = os.path.dirname(os.path.realpath(library))
+    while directory != "/" and not re.fullmatch(r"lib(32|64)?", os.path.basename(directory)):
+        directory = os.path.dirname(directory)
+    return os.path.dirname(directory)
+
+
+def _slurm_drmaa_files(environ: Mapping[str, str]) -> list[tuple[str, str]]:
+    """``(how it is named, path)`` of slurm-drmaa's configuration files, in the order it reads them."""
+    files = [("system file", SLURM_DRMAA_SYSTEM_CONF)]
+    prefix = _install_prefix(wrappers.library_path or "/")
+    if prefix not in ("/", "/usr"):  # the system file of a build with --sysconfdir=<prefix>/etc
+        files.append(
+            (f"system file, when built with --sysconfdir={prefix}/etc", os.path.join(prefix, "etc", "slurm_drmaa.conf"))
+        )
+    files.append(("user file", os.path.join(environ.get("HOME", "."), ".slurm_drmaa.conf")))
+    if environ.get("SLURM_DRMAA_CONF"):
+        files.append(("$SLURM_DRMAA_CONF", environ["SLURM_DRMAA_CONF"]))
+    return files
+
+
+def _slurm_setup(report: _Report, environ: Mapping[str, str]) -> None:
+    """What a program meets on slurm-drmaa that it would not on Grid Engine: configuration and rules."""
+    report.section("Slurm")
+    report.line("  slurm-drmaa's configuration files (each one overrides the one before):")
+    delay, delay_from = _DEFAULT_POOL_DELAY, "the library's default"
+    for name, path in _slurm_drmaa_files(environ):
+        text = _read(path)
+        found = _POOL_DELAY.findall(text or "")
+        if found:
+            delay, delay_from = int(found[-1]), path
+        state = "absent" if text is None else (f"pool_delay: {found[-1]}" if found else "no pool_delay")
+        report.line(f"    {path} ({name}): {state}")
+    report.line(
+        f"  pool_delay: {delay} s ({delay_from}): how often a waiting drmaa_wait() asks Slurm about its job. "
+        "This package waits in slices of a second, so its waits return within about a second of the end "
+        "whatever the value."
+    )
+    slurm_conf = environ.get("SLURM_CONF") or SLURM_CONF
+    ages = _MIN_JOB_AGE.findall(_read(slurm_conf) or "")
+    age, age_from = (
+        (int(ages[-1]), slurm_conf) if ages else (_DEFAULT_MIN_JOB_AGE, f"Slurm's default; not set in {slurm_conf}")
+    )
+    report.line(
+        f"  MinJobAge: {age} s ({age_from}): Slurm forgets a finished job that long after its end, and "
+        "slurm-drmaa then makes up its result: collect every job with wait() before."
+    )
+    report.line(
+        "  Paths are '[host]:path' (':/dir/file' on whatever host runs the job); joinFiles needs an outputPath."
+    )
+    report.line(
+        "  Native options (--native) are sbatch-like and parsed without a shell: long options need '=' "
+        "(--mem=2G), short ones take the next word (-c 4), nothing is quoted; --job-name, --wrap, --array "
+        "and --export are refused."
+    )
 
 
 def _session(report: _Report, args: argparse.Namespace, known: str = "") -> None:
@@ -358,7 +601,7 @@ def _describe(info: JobInfo) -> list[str]:
     return lines
 
 
-def _job_problem(info: JobInfo, command: str) -> tuple[str, str]:
+def _job_problem(info: JobInfo, command: str, drm: Drm) -> tuple[str, str]:
     """What went wrong with a test job that ended, and what to do; ``('', '')`` if nothing."""
     if info.hasExited and info.exitStatus == 0:
         return "", ""
@@ -366,10 +609,10 @@ def _job_problem(info: JobInfo, command: str) -> tuple[str, str]:
         return (
             "the test job was aborted: it never ran, or was killed by the DRM.",
             f"Check that {command} exists on the execution hosts and that the job may write its output; "
-            f"`qacct -j {info.jobId}` shows the reason (field 'failed').",
+            f"{drm.why_aborted.format(job=info.jobId)}.",
         )
     if info.hasSignal:
-        return f"the test job was killed by {info.terminatedSignal}.", "Look at the cluster's limits (qconf -sq)."
+        return f"the test job was killed by {info.terminatedSignal}.", drm.limits
     return (
         f"the test job exited with status {info.exitStatus}, not 0.",
         f"Run {command} by hand on an execution host to see why.",
@@ -415,12 +658,9 @@ def _submit(report: _Report, args: argparse.Namespace) -> None:
             state = Session.jobStatus(job_id)
         except errors.DrmaaException as exc:
             state = f"unknown ({exc})"
-        todo = f"`qstat -j {job_id}` tells why it does not run (scheduling info); the job is deleted now."
+        todo = f"{report.hints.why_waiting.format(job=job_id)}; the job is deleted now."
         if state == "queued_active":
-            todo += (
-                " `qstat -f` shows whether the queues can run jobs: state u means the execution daemon "
-                "(sge_execd) does not report, E an error, d disabled, a alarm (load too high)."
-            )
+            todo += f" {report.hints.hosts}"
         report.problem(f"job {job_id} did not end within {args.timeout:g} s; its state is {state}.", todo)
         _cleanup(job_id)
         return
@@ -437,7 +677,7 @@ def _submit(report: _Report, args: argparse.Namespace) -> None:
     report.line(f"  wait() returned after {seconds:.3f} s")
     for text in _describe(info):
         report.line(text)
-    what, todo = _job_problem(info, command)
+    what, todo = _job_problem(info, command, report.hints)
     if what:
         report.problem(what, todo)
 
@@ -455,7 +695,10 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("--submit", action="store_true", help="also run a short test job and wait for it")
-    parser.add_argument("--native", default="", help="native specification of the test job, e.g. --native='-q all.q'")
+    examples = " or ".join(f"--native='{drm.native_example}' ({drm.name})" for drm in (GRID_ENGINE, SLURM))
+    parser.add_argument(
+        "--native", default="", help=f"native specification of the test job, in the DRM's own syntax, e.g. {examples}"
+    )
     parser.add_argument("--contact", default=None, help="contact string for initialize() (default: none)")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for the test job (120)")
     parser.add_argument(

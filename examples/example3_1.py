@@ -14,6 +14,7 @@ def main():
         jt.remoteCommand = os.path.join(os.getcwd(), 'sleeper.sh')
         jt.args = ['42', 'Simon says:']
         jt.joinFiles = True
+        jt.outputPath = ':' + os.path.join(os.getcwd(), 'example3_1.') + drmaa.JobTemplate.PARAMETRIC_INDEX + '.out'
 
         joblist = s.runBulkJobs(jt, 1, 30, 2)
         print('Your jobs have been submitted with IDs %s' % joblist)

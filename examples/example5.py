@@ -15,6 +15,7 @@ def main():
         jt.remoteCommand = os.path.join(os.getcwd(), 'sleeper.sh')
         jt.args = ['42', 'Simon says:']
         jt.joinFiles=True
+        jt.outputPath = ':' + os.path.join(os.getcwd(), 'example5.out')
 
         jobid = s.runJob(jt)
         print('Your job has been submitted with ID %s' % jobid)

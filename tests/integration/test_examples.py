@@ -5,15 +5,16 @@ Each program runs as a child process from the ``examples/`` directory, with
 inherited. The programs of the selected tests all start together when the
 first of them is needed (``example5`` alone takes 50 s); each test then
 waits for its program. Jobs that a program leaves behind are terminated by
-the test, and the output files Grid Engine wrote for them into the home
-directory are removed.
+the test. The jobs write their output where the programs' ``outputPath``
+says, next to the programs: ``<program>.out``, or ``<program>.<task>.out`` for
+the tasks of a bulk job; those files are removed before a program starts and
+after the tests.
 """
 
 from __future__ import annotations
 
 import ast
 import os
-import pwd
 import re
 import socket
 import subprocess
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
-HOME = Path(pwd.getpwuid(os.getuid()).pw_dir)
 #: The longest one program may take (example5 polls for 50 s; the array jobs share 4 slots).
 EXAMPLE_BOUND = 300
 
@@ -46,6 +46,7 @@ class Run:
     """One example program running as a child process."""
 
     def __init__(self, name: str) -> None:
+        remove_output(name)  # what an earlier run left must not pass for this run's output
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
         self.name = name
@@ -96,12 +97,22 @@ def runs(request: pytest.FixtureRequest) -> Iterator[dict[str, Run]]:
             run.kill()
 
 
+def output_files(name: str) -> list[Path]:
+    """The job output files of program ``name``: one per job, or per task of a bulk job."""
+    return [*EXAMPLES.glob(f"{name}.out"), *EXAMPLES.glob(f"{name}.*.out")]
+
+
+def remove_output(name: str) -> None:
+    for path in output_files(name):
+        path.unlink(missing_ok=True)
+
+
 def finished(runs: dict[str, Run], name: str) -> list[str]:
     return runs[name].finish().splitlines()
 
 
-def adopt(jobs: Jobs, lines: list[str]) -> list[str]:
-    """Track the jobs a program says it submitted (before anything is asserted), and their output files."""
+def adopt(jobs: Jobs, lines: list[str], name: str) -> list[str]:
+    """Track the jobs program ``name`` says it submitted (before anything is asserted), and their output files."""
     ids: list[str] = []
     for line in lines:
         single = SUBMITTED.fullmatch(line)
@@ -114,16 +125,14 @@ def adopt(jobs: Jobs, lines: list[str]) -> list[str]:
             ids += [str(job_id) for job_id in listed]
     jobs.track(*ids)
 
-    def remove() -> None:
-        for job_id in ids:
-            (HOME / f"sleeper.sh.o{job_id}").unlink(missing_ok=True)
-
-    jobs.on_cleanup(remove)
+    jobs.on_cleanup(lambda: remove_output(name))
     return ids
 
 
-def sleeper_output(job_id: str) -> str:
-    return (HOME / f"sleeper.sh.o{job_id}").read_text(encoding="utf-8")
+def sleeper_output(name: str, task_id: str = "") -> str:
+    """What the job of program ``name`` wrote, or the task of its bulk job that has the id ``task_id``."""
+    task = re.split(r"\D", task_id)[-1]
+    return (EXAMPLES / (f"{name}.{task}.out" if task else f"{name}.out")).read_text(encoding="utf-8")
 
 
 def check_array(ids: list[str]) -> None:
@@ -138,7 +147,7 @@ def check_array(ids: list[str]) -> None:
 
 def test_example2_submits_a_job(runs: dict[str, Run], jobs: Jobs) -> None:
     lines = finished(runs, "example2")
-    ids = adopt(jobs, lines)
+    ids = adopt(jobs, lines, "example2")
     runs["example2"].check()
     assert len(ids) == 1, lines
     assert lines == ["Creating job template", f"Your job has been submitted with ID {ids[0]}", "Cleaning up"]
@@ -146,7 +155,7 @@ def test_example2_submits_a_job(runs: dict[str, Run], jobs: Jobs) -> None:
 
 def test_example2_1_submits_an_array_job(runs: dict[str, Run], jobs: Jobs) -> None:
     lines = finished(runs, "example2_1")
-    ids = adopt(jobs, lines)
+    ids = adopt(jobs, lines, "example2_1")
     runs["example2_1"].check()
     assert lines == ["Creating job template", f"Your jobs have been submitted with IDs {ids}", "Cleaning up"]
     check_array(ids)
@@ -154,13 +163,13 @@ def test_example2_1_submits_an_array_job(runs: dict[str, Run], jobs: Jobs) -> No
 
 def test_example4_terminates_its_job(runs: dict[str, Run], jobs: Jobs) -> None:
     lines = finished(runs, "example4")
-    ids = adopt(jobs, lines)
+    ids = adopt(jobs, lines, "example4")
     runs["example4"].check()
     assert len(ids) == 1, lines
     assert lines == ["Creating job template", f"Your job has been submitted with ID {ids[0]}", "Cleaning up"]
     # Terminated at once: the job goes away without sleeper.sh having finished.
     assert jobs.wait_gone(ids) == []
-    output = HOME / f"sleeper.sh.o{ids[0]}"
+    output = EXAMPLES / "example4.out"
     assert not output.exists() or "Bye world!" not in output.read_text(encoding="utf-8")
 
 
@@ -209,7 +218,7 @@ def test_example6_queries_the_system(runs: dict[str, Run]) -> None:
 
 def test_example3_waits_for_its_job(runs: dict[str, Run], jobs: Jobs) -> None:
     lines = finished(runs, "example3")
-    ids = adopt(jobs, lines)
+    ids = adopt(jobs, lines, "example3")
     runs["example3"].check()
     assert len(ids) == 1, lines
     assert lines == [
@@ -218,22 +227,22 @@ def test_example3_waits_for_its_job(runs: dict[str, Run], jobs: Jobs) -> None:
         f"Job: {ids[0]} finished with status True",
         "Cleaning up",
     ]
-    assert sleeper_output(ids[0]) == SLEEPER_OUTPUT
+    assert sleeper_output("example3") == SLEEPER_OUTPUT
 
 
 def test_example3_1_synchronizes_an_array_job(runs: dict[str, Run], jobs: Jobs) -> None:
     lines = finished(runs, "example3_1")
-    ids = adopt(jobs, lines)
+    ids = adopt(jobs, lines, "example3_1")
     runs["example3_1"].check()
     check_array(ids)
     assert lines == ["Creating job template", f"Your jobs have been submitted with IDs {ids}", "Cleaning up"]
     for job_id in ids:
-        assert sleeper_output(job_id) == SLEEPER_OUTPUT
+        assert sleeper_output("example3_1", job_id) == SLEEPER_OUTPUT
 
 
 def test_example3_2_collects_each_task(runs: dict[str, Run], jobs: Jobs) -> None:
     lines = finished(runs, "example3_2")
-    ids = adopt(jobs, lines)
+    ids = adopt(jobs, lines, "example3_2")
     runs["example3_2"].check()
     check_array(ids)
     collected = []
@@ -242,12 +251,12 @@ def test_example3_2_collects_each_task(runs: dict[str, Run], jobs: Jobs) -> None
     submitted = f"Your jobs have been submitted with IDs {ids}"
     assert lines == ["Creating job template", submitted, *collected, "Cleaning up"]
     for job_id in ids:
-        assert sleeper_output(job_id) == SLEEPER_OUTPUT
+        assert sleeper_output("example3_2", job_id) == SLEEPER_OUTPUT
 
 
 def test_example5_reports_progress(runs: dict[str, Run], jobs: Jobs) -> None:
     lines = finished(runs, "example5")
-    ids = adopt(jobs, lines)
+    ids = adopt(jobs, lines, "example5")
     runs["example5"].check()
     assert len(ids) == 1, lines
     assert lines[:2] == ["Creating job template", f"Your job has been submitted with ID {ids[0]}"]
@@ -259,4 +268,4 @@ def test_example5_reports_progress(runs: dict[str, Run], jobs: Jobs) -> None:
     assert set(statuses) <= set(progress), statuses
     assert statuses == sorted(statuses, key=progress.index), statuses  # never goes back
     assert statuses[-1] == "job finished normally"  # sleeper.sh takes 3 s, the program 50 s
-    assert sleeper_output(ids[0]) == SLEEPER_OUTPUT
+    assert sleeper_output("example5") == SLEEPER_OUTPUT
