@@ -280,7 +280,14 @@ def _cluster_problem() -> Optional[str]:
 
 @pytest.fixture(scope="session")
 def grid_engine() -> GridEngine:
-    """A reachable Grid Engine, or a skip (a failure when a cluster is required)."""
+    """A reachable Grid Engine, or a skip (a failure when a cluster is required).
+
+    Under Slurm's environment (slurm-drmaa loaded) the Grid Engine client
+    tests are not applicable: a skip even where a cluster is required.
+    """
+    implementation = _loaded_implementation()
+    if implementation.startswith("DRMAA for Slurm"):
+        pytest.skip(f"not applicable on this DRM ({implementation}): the Grid Engine client tests")
     problem = _cluster_problem()
     if problem:
         message = f"no Grid Engine reachable: {problem}"
