@@ -343,8 +343,6 @@ NOT_APPLICABLE: dict[str, dict[str, str]] = {
         "(slurm-drmaa reaps none: ended jobs stay known until Slurm purges them)",
         "suspend": "slurm-drmaa never refuses SUSPEND or RESUME by state (codes 19 and 20 do not come)",
         "hold-twice": "slurm-drmaa's HOLD of a job already on hold turns it into 'system_on_hold'",
-        "examples-sge": "it checks what the listings print and write on Grid Engine (session= contacts, "
-        "sleeper.sh.o<id> files in the home directory); scripts/local-slurm tutorial runs every listing on Slurm",
         "diagnose-sge": "it breaks Grid Engine's setup (SGE_ROOT, SGE_CELL, the master's port, a queue, "
         "the static TLS room its library needs) and checks python -m drmaa's advice for it",
         "array-release": "slurm-drmaa releases every task of an array when one task is released",
