@@ -57,6 +57,11 @@ class Drm:
     no_rusage_for_unrun: bool
     #: Whether a job killed by a signal also reads as exited, with status 128 + n.
     signal_exits: bool
+    #: Whether an argument holding a single quote breaks the job (slurm-drmaa quotes each one in a bash script).
+    quote_breaks_arguments: bool
+    #: Whether the DRM cuts a job argument at its first newline, or an environment value at its first '='.
+    cuts_arguments_at_newline: bool
+    cuts_environment_at_equals: bool
     #: The job's variables for its id and its task of a bulk job.
     job_id_variable: str
     task_id_variable: str
@@ -238,6 +243,9 @@ GRID_ENGINE = GridEngine(
     wallclock_key="ru_wallclock",
     no_rusage_for_unrun=True,
     nonzero_exit_state="done",
+    quote_breaks_arguments=False,
+    cuts_arguments_at_newline=True,
+    cuts_environment_at_equals=True,
     job_id_variable="JOB_ID",
     task_id_variable="SGE_TASK_ID",
     bulk_id="{number}.{task}",
@@ -293,6 +301,9 @@ SLURM = Slurm(
     wallclock_key=None,
     no_rusage_for_unrun=False,
     nonzero_exit_state="failed",
+    quote_breaks_arguments=True,
+    cuts_arguments_at_newline=False,
+    cuts_environment_at_equals=False,
     job_id_variable="SLURM_JOB_ID",
     task_id_variable="SLURM_ARRAY_TASK_ID",
     bulk_id="{number}_{task}",
@@ -327,8 +338,6 @@ NOT_APPLICABLE: dict[str, dict[str, str]] = {
     "slurm": {
         "session-jobs": "a new slurm-drmaa session (contact '') does not take over an earlier session's jobs: "
         "JOB_IDS_SESSION_ALL and _ANY cover only the jobs it submitted itself",
-        "shell-script": "slurm-drmaa writes the command and its arguments into a bash script, each in single "
-        "quotes, so values holding quotes do not reach the job literally (the job's own reporter is one)",
         "no-end-time": "slurm-drmaa reports no end time of a job (of its resource usage only submission_time is real)",
         "any-contact": "slurm-drmaa accepts any contact string and ignores it",
         "invalid-job": "slurm-drmaa raises no InvalidJobException for a job id: unknown and reaped ids read 'failed'",
@@ -351,7 +360,6 @@ NOT_APPLICABLE: dict[str, dict[str, str]] = {
         "failed-state": "slurm-drmaa reports a non-zero exit as 'failed' (Grid Engine: 'done')",
         "output-dirs": "slurm-drmaa takes an output path as a file name: with a directory there the job "
         "cannot start (it reads as aborted) and no output is written",
-        "sge-env-equals": "it is about Grid Engine's libdrmaa cutting an environment value at its first '='",
         "sge-faults": "it drives Grid Engine's daemons (qmaster, execd) and re-attaches sessions by contact",
     },
     "sge": {
