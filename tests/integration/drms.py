@@ -342,7 +342,6 @@ NOT_APPLICABLE: dict[str, dict[str, str]] = {
         "any-contact": "slurm-drmaa accepts any contact string and ignores it",
         "invalid-job": "slurm-drmaa raises no InvalidJobException for a job id: unknown and reaped ids read 'failed'",
         "sge-environment": "it is about Grid Engine's environment (SGE_ROOT, SGE_CELL, the master's port)",
-        "sge-messages": "it checks the exact texts and codes of Grid Engine's library for the same calls",
         "aborted-info": "slurm-drmaa reports a job cancelled by TERMINATE, one whose command does not exist "
         "(status 127) and one whose working directory does not exist (Slurm runs it elsewhere) as exited, "
         "not aborted",

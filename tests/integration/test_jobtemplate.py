@@ -118,7 +118,7 @@ def test_optional_attribute_is_set_or_refused_with_a_message(
         getattr(jt, name)
 
 
-@pytest.mark.not_on("slurm", "sge-messages")
+@pytest.mark.not_on("slurm", "state-unchecked")
 def test_invalid_submission_state_is_refused_by_the_library(jt: drmaa.JobTemplate) -> None:
     with pytest.raises(InvalidAttributeValueException) as caught:
         jt.jobSubmissionState = "bogus"
