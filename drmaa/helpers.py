@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime
 import math
 import re
-import time
 from collections.abc import Iterable, Mapping
 from ctypes import c_char, c_char_p, create_string_buffer
 from typing import TYPE_CHECKING, Any, Callable, Generic, Optional, TypeVar, Union, overload
@@ -20,12 +19,10 @@ from drmaa.const import (
     DRMAA_IMPLEMENTATION_BUFFER,
     ERROR_STRING_BUFFER,
     NO_MORE_ELEMENTS,
-    TIMEOUT_NO_WAIT,
     TIMEOUT_WAIT_FOREVER,
 )
 from drmaa.errors import (
     DrmaaException,
-    ExitTimeoutException,
     InvalidJobTemplateException,
     error_class,
 )
@@ -41,6 +38,7 @@ __all__ = [
     "TimeLimitAttribute",
     "VectorAttribute",
     "call",
+    "check_timeout",
     "job_id_list",
     "library_counts_minutes",
     "make_error",
@@ -50,7 +48,6 @@ __all__ = [
     "read_job_ids",
     "read_string",
     "read_whole",
-    "sliced_wait",
     "string_array",
     "string_buffer",
     "template_call",
@@ -71,12 +68,6 @@ LIST_VALUE_BUFFER = 128 * 1024
 #: Largest buffer offered for one value read with a caller-sized buffer. A
 #: library that fills even this much is not telling where its value ends.
 MAX_VALUE_BUFFER = 64 * 1024 * 1024
-
-#: Longest a single blocking C call of wait/synchronize may last, in seconds,
-#: so that Python regains control (Ctrl-C) at least this often.
-WAIT_SLICE = 1
-
-_POLL_INTERVAL = 0.05
 
 
 # --- text ---------------------------------------------------------------
@@ -303,8 +294,6 @@ def read_job_ids(handle: wrappers.JobIdsHandle) -> list[str]:
 
 # --- waiting -----------------------------------------------------------------
 
-T = TypeVar("T")
-
 
 def check_timeout(timeout: Any) -> float:
     """Validate a timeout in seconds: a number >= 0 or ``TIMEOUT_WAIT_FOREVER``.
@@ -322,38 +311,6 @@ def check_timeout(timeout: Any) -> float:
     if math.isnan(seconds) or seconds < 0:
         raise ValueError(f"timeout: expected seconds >= 0 or TIMEOUT_WAIT_FOREVER (-1), got {timeout!r}")
     return seconds
-
-
-def sliced_wait(attempt: Callable[[int], T], timeout: Any) -> T:
-    """Run a blocking DRMAA wait in slices of at most :data:`WAIT_SLICE` seconds.
-
-    *attempt* is called with a whole number of seconds and raises
-    :exc:`~drmaa.ExitTimeoutException` when that time passes. Between slices Python
-    runs its signal handlers, so Ctrl-C interrupts a long wait; the job is
-    not touched by the interruption. A fraction of a second left over is
-    waited for by polling with ``TIMEOUT_NO_WAIT``.
-    """
-    seconds = check_timeout(timeout)
-    if seconds == 0:
-        return attempt(TIMEOUT_NO_WAIT)
-    if seconds == math.inf:
-        while True:
-            try:
-                return attempt(WAIT_SLICE)
-            except ExitTimeoutException:
-                pass
-    deadline = time.monotonic() + seconds
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return attempt(TIMEOUT_NO_WAIT)  # last look; times out with the library's message
-        try:
-            if remaining >= 1:
-                return attempt(min(WAIT_SLICE, int(remaining)))
-            return attempt(TIMEOUT_NO_WAIT)
-        except ExitTimeoutException:
-            if remaining < 1:
-                time.sleep(min(_POLL_INTERVAL, remaining))
 
 
 # --- job template attributes ---------------------------------------------------

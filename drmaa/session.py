@@ -6,6 +6,7 @@ in :mod:`drmaa.wrappers` and :mod:`drmaa.helpers`.
 
 from __future__ import annotations
 
+import functools
 import threading
 import weakref
 from collections.abc import Iterator, Sequence
@@ -13,7 +14,7 @@ from ctypes import c_int, c_uint, sizeof
 from types import TracebackType
 from typing import Any, NamedTuple, Optional, Union
 
-from drmaa import helpers, wrappers
+from drmaa import _waiting, helpers, wrappers
 from drmaa.const import (
     BLOCK_EMAIL,
     CONTACT_BUFFER,
@@ -329,6 +330,25 @@ def _job_info(job_id: str, stat: int, usage: dict[str, str]) -> JobInfo:
     return JobInfo(job_id, exited, signaled, signal_name, core_dump, aborted, exit_status, usage)
 
 
+def _reap(job: bytes, seconds: int) -> JobInfo:
+    """One ``drmaa_wait()`` for *job*; the JobInfo of the job it reaped."""
+    job_out = helpers.string_buffer(JOBNAME_BUFFER)
+    stat = c_int()
+    rusage = wrappers.AttrValuesHandle()
+    try:
+        helpers.call("drmaa_wait", job, job_out, JOBNAME_BUFFER, stat, seconds, rusage)
+    except NoResourceUsageException as exc:
+        # The job is reaped and stat is filled; only the usage is missing.
+        exc.jobInfo = _job_info(helpers.to_str(job_out.value), stat.value, {})
+        raise
+    usage = {}
+    for item in helpers.read_attr_values(rusage):
+        name, sep, value = item.partition("=")
+        if sep:
+            usage[name] = value
+    return _job_info(helpers.to_str(job_out.value), stat.value, usage)
+
+
 class Session:
     """A DRMAA session: the connection of this process to the DRM system.
 
@@ -393,8 +413,13 @@ class Session:
 
         :raises NoActiveSessionException: if no session is active.
 
+        Waits blocked in other threads raise :exc:`NoActiveSessionException`.
+        Results that an interrupted :meth:`wait` reaped afterwards and no later
+        :meth:`wait` collected are dropped with the session.
+
         Wraps ``drmaa_exit()``.
         """
+        _waiting.forget()
         helpers.call("drmaa_exit")
 
     @staticmethod
@@ -480,16 +505,19 @@ class Session:
         Wraps ``drmaa_synchronize()``.
 
         .. versionchanged:: 0.7.10
-           Float timeouts are accepted; a long wait can be interrupted with
-           Ctrl-C; a lone id string is one id.
+           Float timeouts are accepted (C gets whole seconds, rounded up); a
+           wait in the main thread can be interrupted with Ctrl-C, the
+           library's call then goes on in the background (see
+           :doc:`/threads`); a lone id string is one id.
         """
-        ids = helpers.string_array(helpers.job_id_list(jobIds))
+        job_ids = helpers.job_id_list(jobIds)
+        ids = helpers.string_array(job_ids)
         flag = 1 if dispose else 0
 
         def attempt(seconds: int) -> None:
             helpers.call("drmaa_synchronize", ids, seconds, flag)
 
-        helpers.sliced_wait(attempt, timeout)
+        _waiting.synchronize(job_ids, timeout, bool(dispose), attempt)
 
     @staticmethod
     def wait(jobId: Union[str, bytes], timeout: float = TIMEOUT_WAIT_FOREVER) -> JobInfo:
@@ -507,30 +535,14 @@ class Session:
         Wraps ``drmaa_wait()``.
 
         .. versionchanged:: 0.7.10
-           Float timeouts are accepted; a long wait can be interrupted with
-           Ctrl-C; code 24 raises :exc:`NoResourceUsageException`.
+           Float timeouts are accepted (C gets whole seconds, rounded up); a
+           wait in the main thread can be interrupted with Ctrl-C, and a job
+           that the interrupted call reaps afterwards is kept for the next
+           ``wait`` for it or for :attr:`JOB_IDS_SESSION_ANY` (see
+           :doc:`/threads`); code 24 raises :exc:`NoResourceUsageException`.
         """
         job = helpers.to_bytes(jobId, "jobId")
-        job_out = helpers.string_buffer(JOBNAME_BUFFER)
-        stat = c_int()
-
-        def attempt(seconds: int) -> wrappers.AttrValuesHandle:
-            rusage = wrappers.AttrValuesHandle()
-            helpers.call("drmaa_wait", job, job_out, JOBNAME_BUFFER, stat, seconds, rusage)
-            return rusage
-
-        try:
-            rusage = helpers.sliced_wait(attempt, timeout)
-        except NoResourceUsageException as exc:
-            # The job is reaped and stat is filled; only the usage is missing.
-            exc.jobInfo = _job_info(helpers.to_str(job_out.value), stat.value, {})
-            raise
-        usage = {}
-        for item in helpers.read_attr_values(rusage):
-            name, sep, value = item.partition("=")
-            if sep:
-                usage[name] = value
-        return _job_info(helpers.to_str(job_out.value), stat.value, usage)
+        return _waiting.wait(job, timeout, functools.partial(_reap, job))
 
     @staticmethod
     def jobStatus(jobId: Union[str, bytes]) -> str:

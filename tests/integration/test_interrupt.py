@@ -1,9 +1,10 @@
 """Ctrl-C during wait() and synchronize(), and finite timeouts, on a real DRM.
 
-A long wait is made of C calls of at most one second (``helpers.sliced_wait``),
-so SIGINT raises :exc:`KeyboardInterrupt` within about a second, and the job
-is not lost: the same process, or another one that re-attaches to the
-session with its contact string, waits for it again and gets its JobInfo.
+In the main thread, the one C call of a wait runs in a worker thread
+(``drmaa._waiting``), so SIGINT raises :exc:`KeyboardInterrupt` at once, and
+the job is not lost: the same process, or another one that re-attaches to the
+session with its contact string, waits for it again and gets its JobInfo,
+also when the interrupted call reaped the job after the Ctrl-C.
 A finite timeout still ends with :exc:`ExitTimeoutException` when it is due.
 
 Each interrupted program runs in a child process (see ``CHILD``), which
@@ -38,7 +39,7 @@ LATENCY_BOUND = 2.0
 #: How long the interrupted job sleeps: longer than the wait before SIGINT.
 JOB_SECONDS = 8
 #: Time between the child's marker and SIGINT, so that the child is deep
-#: inside a blocking C call (a wait slice) when the signal arrives.
+#: inside the blocking C call when the signal arrives.
 SIGNAL_DELAY = 1.4
 #: The child's exit status once it was interrupted and stopped on purpose.
 EXIT_INTERRUPTED = 42
@@ -46,10 +47,13 @@ EXIT_INTERRUPTED = 42
 CHILD_BOUND = 120.0
 
 # The child program. argv: ACTION (submit | reattach), CALL (wait | synchronize),
-# then for submit: AFTER (rewait | stop), for reattach: CONTACT JOB_ID.
+# then for submit: AFTER (rewait | stop | keep) SECONDS, for reattach: CONTACT JOB_ID.
+# keep: sleep until the job has ended (the interrupted call reaps it meanwhile),
+# then say which results are kept, then wait again.
 CHILD = r"""
 import json, signal, sys, time
 import drmaa
+from drmaa import _waiting
 
 # A parent may start us with SIGINT ignored (shells do for background jobs).
 signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -94,6 +98,11 @@ if action == "submit":
     if after == "stop":
         s.exit()
         sys.exit(EXIT_INTERRUPTED)
+    if after == "keep":
+        deadline = time.monotonic() + float(seconds) + 60
+        while job_id not in _waiting.kept_jobs() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        say("KEPT", json.dumps(_waiting.kept_jobs()))
     finish(s, job_id)
 else:
     contact, job_id = sys.argv[3], sys.argv[4]
@@ -248,6 +257,18 @@ def test_sigint_interrupts_and_a_reattached_session_waits_again(
     assert again.finish() == 0, again.output()
 
 
+def test_a_job_reaped_by_the_interrupted_wait_is_kept_for_the_next_one(
+    children: Callable[..., Child], jobs: Any, record_property: Callable[[str, object], None]
+) -> None:
+    child, words = submit_and_interrupt(children, jobs, record_property, "wait", "keep")
+    job_id = words[1]
+    _, words = child.expect("KEPT", timeout=CHILD_BOUND)
+    assert json.loads(words[1]) == [job_id], child.output()  # reaped after Ctrl-C, by the call left going
+    _, words = child.expect("INFO", timeout=CHILD_BOUND)
+    check_info(words, job_id)
+    assert child.finish() == 0, child.output()
+
+
 # --- finite timeouts ---------------------------------------------------------------
 
 
@@ -276,7 +297,7 @@ def timed_out(call: Callable[[], object]) -> float:
 @pytest.mark.parametrize("timeout", [2, 2.5, 1.0, 0.4])
 def test_wait_times_out_on_time(session: drmaa.Session, held_job: str, timeout: float) -> None:
     elapsed = timed_out(lambda: session.wait(held_job, timeout))
-    # Never early, and late by less than one slice.
+    # Never early, and late by less than the second a fraction is rounded up to.
     assert timeout <= elapsed < timeout + 1.0, elapsed
     assert session.jobStatus(held_job) == drmaa.JobState.USER_ON_HOLD  # not lost
 
@@ -294,7 +315,7 @@ def test_no_wait_returns_at_once(session: drmaa.Session, held_job: str) -> None:
 
 
 @pytest.mark.not_on("slurm", "no-end-time")
-def test_a_job_ending_inside_a_slice_is_returned_promptly(session: drmaa.Session, jobs: Any) -> None:
+def test_a_job_ending_during_a_long_timeout_is_returned_promptly(session: drmaa.Session, jobs: Any) -> None:
     job_id = jobs.run(jobs.template(command="/bin/sleep", args=["3"]))
     info = session.wait(job_id, 60.5)
     assert info.jobId == job_id and info.hasExited and info.exitStatus == 0

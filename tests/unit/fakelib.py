@@ -16,6 +16,7 @@ out here as ``drmaa.h`` and Grid Engine give them. Tests drive it with
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import itertools
 import os
@@ -24,6 +25,7 @@ import signal as signals
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any, Callable, Optional
 
 # drmaa.h: DRMAA_ERRNO_*
@@ -200,6 +202,7 @@ class FakeLibrary:
 
     :ivar calls: names of the C functions called, in order.
     :ivar timeouts: ``(function, timeout)`` of every drmaa_wait/drmaa_synchronize.
+    :ivar wait_threads: the thread that made each of those calls.
     :ivar violations: things a real library would crash or hang on (NULL or
         unknown handles released, buffers too small, waiting for ever).
     :ivar scalar_names: supported scalar attributes; add :data:`OPTIONAL_NAMES`
@@ -212,13 +215,16 @@ class FakeLibrary:
         many bytes of a value, however large the buffer (a library copying
         through a fixed buffer of its own).
     :ivar implementation: what drmaa_get_DRMAA_implementation says.
-    :ivar block_seconds: how long, at most, a blocking wait really sleeps;
-        the main thread sleeps with SIGINT blocked, as it would inside C.
+    :ivar block_seconds: how long, at most, a blocking wait really waits
+        for a job to end (0: it does not wait at all); it returns as soon as
+        the job ends (:meth:`finish`, TERMINATE) or the session exits. The
+        main thread waits with SIGINT blocked, as it would inside C.
     """
 
     def __init__(self) -> None:
         self.calls: list[str] = []
         self.timeouts: list[tuple[str, int]] = []
+        self.wait_threads: list[threading.Thread] = []
         self.violations: list[str] = []
         self.allocated: Counter[str] = Counter()
         self.freed: Counter[str] = Counter()
@@ -239,6 +245,10 @@ class FakeLibrary:
         self._scheduled: list[list[Any]] = []  # [blocking calls left, job id, how]
         self._injected: dict[str, list[tuple[int, bytes]]] = {}
         self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)  # a job ended or the session exited
+        self._exits = 0  # drmaa_exit() calls so far: a wait across one of them ends
+        #: How many wait/synchronize calls are blocked in the library right now.
+        self.blocked = 0
         for name in dir(self):
             if name.startswith("drmaa_"):
                 setattr(self, name, CFunction(self, name, getattr(self, name)))
@@ -338,6 +348,7 @@ class FakeLibrary:
         else:
             job.stat, job.state = ((exit_status & 0xFF) << 4) | 1, DONE
             usage.update(exit_status=float(exit_status & 0xFF))
+        self._changed.notify_all()
         if rusage is not None:
             job.rusage = [item.encode() for item in rusage]
         elif job.ran:
@@ -345,20 +356,32 @@ class FakeLibrary:
         else:  # ended before it ever ran: no usage at all (code 24)
             job.rusage = None
 
-    def _block(self, timeout: int) -> None:
-        """The library waits up to *timeout* seconds (-1: for ever): jobs scheduled to end now end."""
+    def _block(self, timeout: int, ready: Callable[[], bool]) -> None:
+        """The library waits up to *timeout* seconds (-1: for ever) until *ready*: jobs scheduled to end now end.
+
+        It waits at most :attr:`block_seconds` of real time, and not at all
+        if that is 0; the session's exit ends the wait, as on Grid Engine.
+        """
         for entry in list(self._scheduled):
             entry[0] -= 1
             if entry[0] <= 0:
                 self._scheduled.remove(entry)
                 self._finish(self.jobs[entry[1]], **entry[2])
-        if self.block_seconds:
-            seconds = self.block_seconds if timeout < 0 else min(timeout, self.block_seconds)
-            self._lock.release()  # other threads may call in meanwhile, as with the real library
-            try:
-                _sleep_like_c(seconds)
-            finally:
-                self._lock.acquire()
+        if not self.block_seconds:
+            return
+        seconds = self.block_seconds if timeout < 0 else min(timeout, self.block_seconds)
+        deadline = time.monotonic() + seconds
+        exits = self._exits
+        self.blocked += 1
+        try:
+            with _signals_held_as_in_c():
+                while not ready() and self._exits == exits:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        return
+                    self._changed.wait(left)  # other threads may call in meanwhile, as with the real library
+        finally:
+            self.blocked -= 1
 
     def _session_job(self, job_id: bytes) -> Any:
         """The job of this session named *job_id*, or ``(code, text)``."""
@@ -447,6 +470,8 @@ class FakeLibrary:
         if self.session is None:
             return self._fail(NO_ACTIVE_SESSION, diagnosis, length, "")  # SGE leaves the text empty
         self.session = None
+        self._exits += 1
+        self._changed.notify_all()  # blocked waits return EXIT_TIMEOUT, as on Grid Engine
         return SUCCESS
 
     # --- job templates ----------------------------------------------------------------------
@@ -603,12 +628,16 @@ class FakeLibrary:
         if self.session is None:
             return self._fail(NO_ACTIVE_SESSION, diagnosis, length)
         self.timeouts.append(("drmaa_synchronize", timeout))
+        self.wait_threads.append(threading.current_thread())
         names = list(itertools.takewhile(lambda item: item is not None, job_ids))
         mine = [job for job in self.jobs.values() if job.session == self.session and not job.reaped]
         if SESSION_ALL not in names:  # unknown ids are ignored, as SGE does
             mine = [job for job in mine if job.id.encode() in names]
+        exits = self._exits
         if timeout and not all(job.finished for job in mine):
-            self._block(timeout)
+            self._block(timeout, lambda: all(job.finished for job in mine))
+        if self._exits != exits:  # drmaa_exit() in another thread ended the wait
+            return self._fail(EXIT_TIMEOUT, diagnosis, length, "")
         if not all(job.finished for job in mine):
             if timeout < 0:
                 self.violations.append("drmaa_synchronize(TIMEOUT_WAIT_FOREVER) would block for ever")
@@ -641,9 +670,13 @@ class FakeLibrary:
         if self.session is None:
             return self._fail(NO_ACTIVE_SESSION, diagnosis, length)
         self.timeouts.append(("drmaa_wait", timeout))
+        self.wait_threads.append(threading.current_thread())
         job = self._waitable(job_id)
         if job is None and timeout:
-            self._block(timeout)
+            exits = self._exits
+            self._block(timeout, lambda: self._waitable(job_id) is not None)
+            if self._exits != exits:  # drmaa_exit() in another thread ended the wait
+                return self._fail(EXIT_TIMEOUT, diagnosis, length)
             job = self._waitable(job_id)
         if job is None:
             if timeout < 0:
@@ -720,13 +753,14 @@ class FakeLibrary:
         return SUCCESS
 
 
-def _sleep_like_c(seconds: float) -> None:
-    """Sleep as a blocking C call does: in the main thread, Ctrl-C is only handled afterwards."""
+@contextlib.contextmanager
+def _signals_held_as_in_c() -> Iterator[None]:
+    """Inside C, the main thread does not run Python's signal handlers: Ctrl-C waits until the call returns."""
     if threading.current_thread() is not threading.main_thread():
-        time.sleep(seconds)
+        yield
         return
     old = signals.pthread_sigmask(signals.SIG_BLOCK, {signals.SIGINT})
     try:
-        time.sleep(seconds)
+        yield
     finally:
         signals.pthread_sigmask(signals.SIG_SETMASK, old)

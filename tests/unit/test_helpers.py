@@ -14,10 +14,8 @@ from hypothesis import strategies as st
 from drmaa import helpers, wrappers
 from drmaa.errors import (
     DrmaaException,
-    ExitTimeoutException,
     InternalException,
     InvalidArgumentException,
-    InvalidJobException,
 )
 from drmaa.session import JobTemplate, Session
 
@@ -296,80 +294,3 @@ def test_check_timeout_refuses_non_numbers(timeout: Any) -> None:
 def test_check_timeout_refuses_impossible_values(timeout: Any) -> None:
     with pytest.raises(ValueError, match="timeout: "):
         helpers.check_timeout(timeout)
-
-
-class Clock:
-    """Stands in for the time module: the attempts and sleeps advance it."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    clock = Clock()
-    monkeypatch.setattr(helpers, "time", clock)
-    return clock
-
-
-def attempts_until(clock: Clock, done_after: float = math.inf) -> tuple[list[int], Any]:
-    """An attempt that blocks for its seconds and succeeds once *done_after* has passed."""
-    seen: list[int] = []
-
-    def attempt(seconds: int) -> str:
-        seen.append(seconds)
-        clock.now += seconds
-        if clock.now >= done_after:
-            return "result"
-        raise ExitTimeoutException("code 23: time-out condition")
-
-    return seen, attempt
-
-
-def test_no_wait_is_one_attempt(clock: Clock) -> None:
-    seen, attempt = attempts_until(clock)
-    with pytest.raises(ExitTimeoutException):
-        helpers.sliced_wait(attempt, 0)
-    assert seen == [0]
-
-
-def test_wait_forever_is_sliced_into_short_attempts(clock: Clock) -> None:
-    seen, attempt = attempts_until(clock, done_after=5)
-    assert helpers.sliced_wait(attempt, -1) == "result"
-    assert seen == [1, 1, 1, 1, 1]
-
-
-def test_finite_timeout_is_sliced_then_polled_then_times_out(clock: Clock) -> None:
-    seen, attempt = attempts_until(clock)
-    with pytest.raises(ExitTimeoutException):
-        helpers.sliced_wait(attempt, 2.5)
-    assert seen[:2] == [1, 1]
-    assert set(seen[2:]) == {0}  # the half second left is polled
-    assert clock.now == pytest.approx(2.5)
-    assert max(clock.sleeps) <= 0.05
-
-
-def test_finite_timeout_returns_as_soon_as_done(clock: Clock) -> None:
-    seen, attempt = attempts_until(clock, done_after=2)
-    assert helpers.sliced_wait(attempt, 30) == "result"
-    assert seen == [1, 1]
-
-
-def test_other_errors_end_the_wait_at_once(clock: Clock) -> None:
-    seen = []
-
-    def attempt(seconds: int) -> None:
-        seen.append(seconds)
-        raise InvalidJobException("code 18: gone")
-
-    with pytest.raises(InvalidJobException):
-        helpers.sliced_wait(attempt, -1)
-    assert seen == [1]

@@ -1,0 +1,380 @@
+"""Blocking waits (``drmaa_wait``, ``drmaa_synchronize``) that answer Ctrl-C and never lose a reaped job.
+
+Which thread makes the C call, and what happens to its result when the
+caller was interrupted, is decided here; the C calls themselves and the
+:class:`~drmaa.JobInfo` they produce are made by :mod:`drmaa.session`.
+
+How it works. A blocking C call cannot be interrupted, and Python runs its
+signal handlers only in the main thread, between bytecodes. So:
+
+- In any thread but the main one, and in the main thread when SIGINT has no
+  Python handler, the C function is called in the caller's thread with the
+  caller's whole timeout, exactly as drmaa-python 0.7.9 calls it: the DRM is
+  asked exactly as often as it was asked then.
+- Otherwise the same single call runs in a worker thread, and the main
+  thread sleeps on an event, where Ctrl-C raises :exc:`KeyboardInterrupt` at
+  once. The worker goes on: a job it reaps afterwards is *kept*.
+- A kept result is handed out once: to the next ``wait`` for that job or for
+  ``JOB_IDS_SESSION_ANY``, which return it before asking the library. A
+  ``wait`` or ``synchronize`` with the same arguments as a call still in
+  flight joins that call instead of making a second one; one that may reap
+  the same jobs as an interrupted call waits until that call has ended
+  (Grid Engine's library can block both for good otherwise).
+- ``synchronize(..., dispose=True)`` drops the kept results of its jobs, as
+  it disposes of them in the library; ``Session.exit()`` drops all of them
+  (:func:`forget`).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import queue
+import signal
+import threading
+import time
+from collections.abc import Hashable
+from typing import Any, Callable, Optional, Protocol, TypeVar
+
+from drmaa import helpers
+from drmaa.const import JOB_IDS_SESSION_ALL, JOB_IDS_SESSION_ANY, TIMEOUT_NO_WAIT, TIMEOUT_WAIT_FOREVER
+from drmaa.errors import ExitTimeoutException, NoResourceUsageException
+
+__all__ = ["forget", "kept_jobs", "synchronize", "wait"]
+
+#: drmaa.h: DRMAA_ERRNO_NO_ACTIVE_SESSION, DRMAA_ERRNO_EXIT_TIMEOUT.
+_NO_ACTIVE_SESSION = 5
+_EXIT_TIMEOUT = 23
+#: The longest timeout handed to C in one call (``signed long`` seconds, kept
+#: far from any overflow of "now + timeout" inside the library): 68 years.
+_LONGEST_C_TIMEOUT = 2**31 - 1
+
+
+class _Reaped(Protocol):
+    @property
+    def jobId(self) -> str: ...
+
+
+R = TypeVar("R", bound=_Reaped)
+T = TypeVar("T")
+
+# A kept outcome: (True, the NoResourceUsageException to raise) or (False, the JobInfo to return).
+_Outcome = tuple[bool, Any]
+# Under which job id a reaped outcome is kept; None: the call reaps nothing to keep.
+_Keep = Optional[Callable[[_Outcome], str]]
+
+
+class _Call:
+    """One blocking C call made by a worker thread, and how it ended."""
+
+    __slots__ = ("done", "error", "orphaned", "reaped", "result")
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.result: Any = None
+        self.error: Optional[BaseException] = None
+        self.reaped = False  # its job's outcome went to _kept
+        self.orphaned = False  # the caller that started it was interrupted
+
+
+class _State:
+    """The process's waits in flight and kept results (one DRMAA session per process)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.running: dict[Hashable, _Call] = {}
+        self.kept: dict[str, _Outcome] = {}  # job id -> outcome, oldest first
+        self.generation = 0  # +1 at each Session.exit(): later results belong to no session
+        self.tasks: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self.idle_workers = 0
+
+
+_state = _State()
+
+
+def _after_fork_in_child() -> None:
+    # The worker threads do not exist in a forked child, nor do their C calls.
+    global _state
+    _state = _State()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+# --- worker threads ---------------------------------------------------------------
+
+#: Idle worker threads kept for the next wait: handing a call to one costs
+#: tens of microseconds, starting a thread several times that. The main
+#: thread makes one call at a time, so one is enough.
+_MAX_IDLE_WORKERS = 1
+
+
+def _worker(task: Callable[[], None]) -> None:
+    state = _state
+    while True:
+        task()
+        with state.lock:
+            if state.idle_workers >= _MAX_IDLE_WORKERS or state is not _state:
+                return
+            state.idle_workers += 1
+        task = state.tasks.get()
+
+
+def _submit(state: _State, task: Callable[[], None]) -> None:
+    """Run *task* in an idle worker thread, or a new one; the caller holds ``state.lock``."""
+    if state.idle_workers:
+        state.idle_workers -= 1
+        state.tasks.put(task)
+        return
+    # A daemon: a call left blocked by Ctrl-C must not keep the interpreter from exiting.
+    threading.Thread(target=_worker, args=(task,), name="drmaa-wait", daemon=True).start()
+
+
+def _run(
+    state: _State, key: Hashable, call: _Call, attempt: Callable[[int], Any], seconds: int, keep: _Keep, generation: int
+) -> None:
+    """Make the C call of *call*; keep the job it reaps (under ``keep(outcome)``) unless the session ended."""
+    try:
+        call.result = _attempt(state, attempt, seconds, generation)
+    except BaseException as exc:  # noqa: BLE001 - handed to whoever waits for the call
+        call.error = exc
+    outcome = None if keep is None else _reaped_outcome(call)
+    with state.lock:
+        if outcome is not None and keep is not None and generation == state.generation:
+            state.kept[keep(outcome)] = outcome
+            call.reaped = True
+        if state.running.get(key) is call:
+            del state.running[key]
+    call.done.set()
+
+
+def _attempt(state: _State, attempt: Callable[[int], T], seconds: int, generation: int) -> T:
+    """``attempt(seconds)``; a wait that Session.exit() ended raises NoActiveSessionException.
+
+    Grid Engine and slurm-drmaa end a blocked wait with code 23, as if its
+    time were up, when the session exits: the waiting thread is told the
+    truth instead (and a timeout of TIMEOUT_WAIT_FOREVER never passes).
+    """
+    try:
+        return attempt(seconds)
+    except ExitTimeoutException as exc:
+        if generation == state.generation and state is _state:
+            raise
+        raise helpers.make_error(_NO_ACTIVE_SESSION, b"the session was exited while waiting") from exc
+
+
+def _start(state: _State, key: Hashable, attempt: Callable[[int], Any], seconds: int, keep: _Keep) -> _Call:
+    """Start ``attempt(seconds)`` in a worker as the call of *key*; the caller holds ``state.lock``."""
+    call = _Call()
+    state.running[key] = call
+    generation = state.generation  # the session the call belongs to
+    _submit(state, lambda: _run(state, key, call, attempt, seconds, keep, generation))
+    return call
+
+
+def _run_masked(state: _State, key: Hashable, attempt: Callable[[int], Any], keep: _Keep) -> _Call:
+    """Make a ``TIMEOUT_NO_WAIT`` call in the main thread with SIGINT held back until what it reaped is kept."""
+    call = _Call()
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        _run(state, key, call, attempt, TIMEOUT_NO_WAIT, keep, state.generation)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+    return call
+
+
+def _reaped_outcome(call: _Call) -> Optional[_Outcome]:
+    """What a finished wait reaped: its JobInfo, its code-24 exception, or None (nothing reaped)."""
+    if call.error is None:
+        return (False, call.result)
+    if isinstance(call.error, NoResourceUsageException) and call.error.jobInfo is not None:
+        return (True, call.error)
+    return None
+
+
+# --- the common loop -----------------------------------------------------------------
+
+
+def _c_timeout(remaining: float) -> int:
+    """Seconds for one C call: the whole remaining time, never less (C takes whole seconds)."""
+    if remaining == math.inf:
+        return TIMEOUT_WAIT_FOREVER
+    if remaining <= 0:
+        return TIMEOUT_NO_WAIT
+    return min(math.ceil(remaining), _LONGEST_C_TIMEOUT)
+
+
+def _interruptible() -> bool:
+    """True if a signal handler of Python may interrupt this thread (the main thread, SIGINT handled)."""
+    if threading.current_thread() is not threading.main_thread():
+        return False
+    return callable(signal.getsignal(signal.SIGINT))
+
+
+def _block(
+    key: Hashable,
+    attempt: Callable[[int], T],
+    timeout: Any,
+    take: Callable[[_State], Optional[_Outcome]],
+    keep: _Keep,
+) -> T:
+    """Make one C wait for *key* with the whole *timeout*, joining a call in flight, taking kept results first."""
+    seconds = helpers.check_timeout(timeout)
+    deadline = time.monotonic() + seconds
+    while True:
+        state = _state
+        taken = take(state)
+        if taken is not None:
+            # Nothing between taking the outcome and handing it out may call a
+            # function: Ctrl-C is raised only at calls and loops (see _take_kept).
+            if taken[0]:
+                raise taken[1]
+            return taken[1]  # type: ignore[no-any-return]
+        remaining = deadline - time.monotonic()
+        c_seconds = _c_timeout(remaining)
+        interruptible = _interruptible()
+        with state.lock:
+            # TIMEOUT_NO_WAIT asks the library now, even while an earlier call is in flight.
+            call = None if seconds == 0 else state.running.get(key)
+            blocker = None if call is not None or seconds == 0 else _orphan_in_the_way(state, key)
+            own = call is None and blocker is None and interruptible
+            if own and c_seconds != TIMEOUT_NO_WAIT:
+                call = _start(state, key, attempt, c_seconds, keep)
+        if blocker is not None:
+            # Two calls that may reap the same job at once can both block for
+            # good inside Grid Engine's library: let the interrupted one end first.
+            if not blocker.done.wait(None if remaining == math.inf else max(remaining, 0.0)):
+                raise helpers.make_error(_EXIT_TIMEOUT, b"")
+            continue
+        if call is None:
+            if not own:  # in this thread, as drmaa-python 0.7.9 does
+                return _attempt(state, attempt, c_seconds, state.generation)
+            # It returns at once: no worker, but no Ctrl-C either until what it reaps is kept.
+            call = _run_masked(state, key, attempt, keep)
+        else:
+            try:
+                if own or remaining == math.inf:
+                    call.done.wait()  # the C call ends by itself, when its timeout passes at the latest
+                elif not call.done.wait(max(remaining, 0.0)):
+                    # A call of an earlier, interrupted wait is still in flight and outlasts ours.
+                    raise helpers.make_error(_EXIT_TIMEOUT, b"")
+            except BaseException:
+                if own:  # Ctrl-C: the call goes on with no one waiting for it
+                    call.orphaned = True
+                raise
+        if call.reaped:
+            continue  # its outcome is kept: take it (unless another thread just did)
+        if call.error is not None:
+            if not own and isinstance(call.error, ExitTimeoutException):
+                continue  # the earlier call's time is up, not ours: make our own call
+            raise call.error
+        return call.result  # type: ignore[no-any-return]
+
+
+def _jobs(key: Hashable) -> Optional[frozenset[bytes]]:
+    """The job ids a call may reap or watch; None: any job of the session."""
+    assert isinstance(key, tuple)
+    if key[0] == "wait":
+        return None if key[1] == JOB_IDS_SESSION_ANY else frozenset((key[1],))
+    return None if JOB_IDS_SESSION_ALL in key[1] else frozenset(key[1])
+
+
+def _orphan_in_the_way(state: _State, key: Hashable) -> Optional[_Call]:
+    """An interrupted call still in flight that may touch a job of *key*; the caller holds ``state.lock``."""
+    mine = _jobs(key)
+    for other, call in state.running.items():
+        theirs = _jobs(other)
+        if call.orphaned and (mine is None or theirs is None or not mine.isdisjoint(theirs)):
+            return call
+    return None
+
+
+def _take_kept(state: _State, job_id: Optional[str]) -> Optional[_Outcome]:
+    """Remove and return the kept outcome of *job_id* (None: of any job), or None.
+
+    Once the outcome is out of the table, no function is called before it
+    is returned: a KeyboardInterrupt can only come before (nothing is
+    taken) or is caught here and the outcome put back.
+    """
+    taken: Optional[_Outcome] = None
+    name = ""
+    try:
+        with state.lock:
+            if job_id is None:
+                for name in state.kept:
+                    taken = state.kept[name]
+                    del state.kept[name]
+                    break
+            elif job_id in state.kept:
+                name = job_id
+                taken = state.kept[name]
+                del state.kept[name]
+        return taken
+    except BaseException:
+        if taken is not None:
+            state.kept[name] = taken
+        raise
+
+
+# --- the API for drmaa.session ------------------------------------------------------------
+
+
+def wait(job_id: bytes, timeout: Any, attempt: Callable[[int], R]) -> R:
+    """``Session.wait``: *attempt(seconds)* calls ``drmaa_wait`` once and returns the JobInfo.
+
+    A kept result of the job (or of any job, for ``JOB_IDS_SESSION_ANY``)
+    is returned, or its NoResourceUsageException raised, without calling C.
+    """
+    wanted = None if job_id == JOB_IDS_SESSION_ANY else helpers.to_str(job_id)
+
+    def take(state: _State) -> Optional[_Outcome]:
+        return _take_kept(state, wanted) if state.kept else None
+
+    def keep(outcome: _Outcome) -> str:
+        # The id asked for; for any job, the one reaped.
+        if wanted is not None:
+            return wanted
+        info = outcome[1].jobInfo if outcome[0] else outcome[1]
+        return str(info.jobId)
+
+    return _block(("wait", job_id), attempt, timeout, take, keep)
+
+
+def synchronize(job_ids: list[bytes], timeout: Any, dispose: bool, attempt: Callable[[int], None]) -> None:
+    """``Session.synchronize``: *attempt(seconds)* calls ``drmaa_synchronize`` once.
+
+    With *dispose*, the kept results of these jobs are dropped once it succeeds.
+    """
+
+    def take(state: _State) -> Optional[_Outcome]:
+        return None
+
+    _block(("synchronize", tuple(job_ids), dispose), attempt, timeout, take, None)
+    if dispose:
+        state = _state
+        with state.lock:
+            if JOB_IDS_SESSION_ALL in job_ids:
+                state.kept.clear()
+            else:
+                for job_id in job_ids:
+                    state.kept.pop(helpers.to_str(job_id), None)
+
+
+def forget() -> None:
+    """The session ends: drop the kept results; calls still in flight keep nothing.
+
+    Called before ``drmaa_exit()``, so that a wait it ends knows why.
+    """
+    state = _state
+    with state.lock:
+        state.generation += 1
+        state.kept.clear()
+        state.running.clear()
+
+
+def kept_jobs() -> list[str]:
+    """Ids of the jobs whose results are kept for the next wait, oldest first."""
+    state = _state
+    with state.lock:
+        return list(state.kept)
