@@ -445,7 +445,10 @@ class Jobs:
                     self.session.control(job_id, drmaa.JobControlAction.TERMINATE)
                 except drmaa.DrmaaException:
                     pass  # finished already, or not ours to control
-            if left:
+            if left and drm().raises_invalid_job:
+                # Reap them, so that the library forgets them. Where the library cannot
+                # tell that a job is gone (slurm-drmaa, which also never ends the tasks
+                # of a cancelled array for synchronize), the DRM's own list decides below.
                 try:
                     self.session.synchronize(left, 60, True)
                 except drmaa.DrmaaException:
