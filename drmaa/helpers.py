@@ -11,11 +11,12 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from ctypes import c_char, c_char_p
-from typing import TYPE_CHECKING, Any, Generic, Optional, TypeVar, Union, overload
+from typing import TYPE_CHECKING, Any, Callable, Generic, Optional, TypeVar, Union, overload
 
 from drmaa import wrappers
 from drmaa.const import (
     ATTR_BUFFER,
+    DRMAA_IMPLEMENTATION_BUFFER,
     ERROR_STRING_BUFFER,
     NO_MORE_ELEMENTS,
     TIMEOUT_WAIT_FOREVER,
@@ -41,11 +42,14 @@ __all__ = [
     "check_timeout",
     "deleted_template",
     "job_id_list",
+    "library_counts_minutes",
     "make_error",
+    "may_be_cut",
     "read_attr_names",
     "read_attr_values",
     "read_job_ids",
     "read_string",
+    "read_whole",
     "string_array",
     "string_buffer",
     "template_call",
@@ -58,9 +62,14 @@ __all__ = [
 ENCODING = "utf-8"
 _ERRORS = "surrogateescape"
 
-#: Largest value read from an opaque list element. Linux caps one argument or
-#: environment string at 128 KiB (MAX_ARG_STRLEN), so no job value is longer.
+#: Buffer for one opaque list element. Linux caps one argument or environment
+#: string at 128 KiB (MAX_ARG_STRLEN), so no job value is longer; the binding
+#: sends none that could not be read back whole (see :func:`may_be_cut`).
 LIST_VALUE_BUFFER = 128 * 1024
+
+#: Largest buffer offered for one value read with a caller-sized buffer. A
+#: library that fills even this much is not telling where its value ends.
+MAX_VALUE_BUFFER = 64 * 1024 * 1024
 
 
 # --- text ---------------------------------------------------------------
@@ -123,6 +132,34 @@ def string_buffer(size: int) -> Array[c_char]:
     them, so the buffer has one spare byte; pass *size* as its length.
     """
     return (c_char * (size + 1))()  # what create_string_buffer(size + 1) makes, without its checks and audit event
+
+
+def may_be_cut(value: bytes, size: int) -> bool:
+    """Tell whether *value*, read into a buffer passed with length *size*, may have been cut.
+
+    ``drmaa.h`` does not say how a library cuts a value too long for the
+    buffer: Grid Engine writes *size* characters and a NUL one past them,
+    slurm-drmaa (``strlcpy``) ``size - 1`` characters and a NUL. Only a value
+    shorter than both is known to be whole.
+    """
+    return len(value) >= size - 1
+
+
+def read_whole(fill: Callable[[Array[c_char], int], None], size: int) -> bytes:
+    """Read a value with ``fill(buffer, length)``, offering more room until it is known to be whole.
+
+    :raises DrmaaException: if the library fills even :data:`MAX_VALUE_BUFFER` bytes.
+    """
+    out = string_buffer(size)
+    while True:
+        fill(out, size)
+        value = out.value
+        if not may_be_cut(value, size):
+            return value
+        if size >= MAX_VALUE_BUFFER:
+            raise DrmaaException(f"the library filled a buffer of {size} bytes: its value cannot be read whole")
+        size *= 4
+        out = string_buffer(size)
 
 
 def string_array(items: Iterable[bytes]) -> Any:
@@ -214,10 +251,12 @@ def deleted_template() -> InvalidJobTemplateException:
 
 
 def read_string(name: str, size: int, *args: Any) -> str:
-    """Call ``name(char *out, size_t size, args..., err...)`` and decode *out*."""
-    out = string_buffer(size)
-    call(name, out, size, *args)
-    return to_str(out.value)
+    """Call ``name(char *out, size_t size, args..., err...)`` and decode *out*.
+
+    *size* is the first buffer offered; a value that may have been cut is
+    read again with more room (see :func:`read_whole`).
+    """
+    return to_str(read_whole(lambda out, length: call(name, out, length, *args), size))
 
 
 # --- opaque lists ------------------------------------------------------------
@@ -249,8 +288,11 @@ def _read_list(handle: Any, next_name: str, release_name: str, size: int) -> lis
             if code:
                 raise make_error(code, b"")
             value = out.value
-            if len(value) >= size:
-                raise DrmaaException(f"a value of more than {size} bytes was cut by the library")
+            # Elements are read one by one, so a cut one cannot be read again: the
+            # binding sends no element this long (see _list_item), the library made it.
+            # The test of may_be_cut(), written out: it runs for every element.
+            if len(value) >= size - 1:
+                raise DrmaaException(f"a list element fills the {size}-byte buffer: the library may have cut it")
             items.append(value.decode(ENCODING, _ERRORS))  # to_str() without a call per element
     finally:
         if out is not None:
@@ -342,6 +384,13 @@ class Attribute(Generic[V]):
             code = getattr(wrappers.lib, self.setter)(handle, self.name, data, diagnosis, ERROR_STRING_BUFFER)
             if code:
                 raise make_error(code, diagnosis.value)
+            # Long scalar values are kept, so that a read can tell when the library
+            # gives back less than was set (vector values are ctypes arrays).
+            long_values = instance._long_values
+            if type(data) is bytes and len(data) >= ATTR_BUFFER - 1:
+                long_values[self.name] = data
+            elif long_values:
+                long_values.pop(self.name, None)
 
     # conversions, overridden by subclasses
     def encode(self, value: Any) -> Any:
@@ -357,16 +406,24 @@ class Attribute(Generic[V]):
         return raw.decode(ENCODING, _ERRORS)  # to_str() without a second call
 
     def get_raw(self, instance: Any) -> bytes:
-        size = ATTR_BUFFER
         out = _AttributeBuffer()
-        while True:
-            template_call(instance, "drmaa_get_attribute", self.name, out, size)
-            value = out.value
-            # A value that fills the buffer may have been cut: ask again with more room.
-            if len(value) < size:
-                return value
-            size *= 4
-            out = string_buffer(size)
+        template_call(instance, "drmaa_get_attribute", self.name, out, ATTR_BUFFER)
+        value = out.value
+        if len(value) < ATTR_BUFFER - 1:  # known whole (see may_be_cut): the common case, read once
+            return value
+        value = read_whole(
+            lambda buffer, size: template_call(instance, "drmaa_get_attribute", self.name, buffer, size),
+            ATTR_BUFFER * 4,
+        )
+        # A library that copies into a DRMAA_ATTR_BUFFER of its own gives back at
+        # most that much whatever room it is offered; the binding knows what it set.
+        sent = instance._long_values.get(self.name)
+        if sent is not None and len(value) < len(sent) and sent.startswith(value):
+            raise DrmaaException(
+                f"{self.attr}: the library gives back only {len(value)} of the {len(sent)} bytes "
+                "of the value set, so it cannot be read whole"
+            )
+        return value
 
 
 class BoolAttribute(Attribute[bool]):
@@ -403,36 +460,83 @@ class BoolAttribute(Attribute[bool]):
         return to_str(raw)
 
 
-_TIME_LIMIT = re.compile(r"^(?:(?:(\d+):)?(\d+):)?(\d+)$")
+_TIME_LIMIT = re.compile(r"(?:(?:(\d+):)?(\d+):)?(\d+)", re.ASCII)
+
+# The library whose time limits were last looked at, and whether it keeps only whole minutes.
+_minute_limits: tuple[Any, bool] = (None, False)
+
+
+def library_counts_minutes() -> bool:
+    """Tell whether the loaded library keeps only the whole minutes of a time limit.
+
+    slurm-drmaa 1.1 turns ``H:MM[:SS]`` into ``60*H + MM`` minutes and drops
+    the seconds (``slurmdrmaa_datetime_parse`` in its ``slurm_drmaa/util.c``);
+    it is recognised by ``drmaa_get_DRMAA_implementation()``, a text it has
+    without contacting Slurm. The answer is kept for as long as the same
+    library is loaded.
+    """
+    global _minute_limits
+    library, answer = _minute_limits
+    if library is not wrappers.lib:
+        try:
+            implementation = read_string("drmaa_get_DRMAA_implementation", DRMAA_IMPLEMENTATION_BUFFER)
+        except DrmaaException:
+            implementation = ""
+        answer = implementation.startswith("DRMAA for Slurm")
+        _minute_limits = (wrappers.lib, answer)
+    return answer
 
 
 class TimeLimitAttribute(Attribute[Union[int, str]]):
     """A time limit: int seconds, a :class:`datetime.timedelta` or ``'[[h:]m:]s'`` text.
 
-    Numbers are sent as ``H:MM:SS``, which Grid Engine and slurm-drmaa both
-    accept; a limit read back in that form is returned as int seconds.
+    Every limit the binding can read as a duration is sent as ``H:MM:SS``,
+    which Grid Engine and slurm-drmaa both read as that duration, and is read
+    back as int seconds: ``'1:30'`` is 90 seconds (the DRMAA format), never
+    one hour and a half. Other text (``'INFINITY'``, say) is passed through
+    for the DRM to judge and read back as text. A fraction of a second counts
+    as a whole one. A library that keeps only whole minutes (slurm-drmaa)
+    refuses any other limit with :exc:`ValueError` instead of cutting it.
     """
 
     def encode(self, value: Any) -> bytes:
         if isinstance(value, datetime.timedelta):
             value = value.total_seconds()
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            if isinstance(value, float) and not math.isfinite(value):
-                raise ValueError(f"{self.attr}: expected a finite number of seconds, got {value!r}")
-            if value < 0:
-                shown = repr(value) if value > -1e300 else "a negative number"  # repr() refuses huge ints
-                raise ValueError(f"{self.attr}: expected seconds >= 0, got {shown}")
-            seconds = math.ceil(value)
-            hours, rest = divmod(seconds, 3600)
+            seconds = self._seconds(value)
+        else:
+            data = to_bytes(value, self.attr)
+            match = _TIME_LIMIT.fullmatch(to_str(data).strip())
+            if match is None:
+                return data
             try:
-                return f"{hours}:{rest // 60:02d}:{rest % 60:02d}".encode("ascii")
+                hours, minutes, rest = (int(group) if group else 0 for group in match.groups())
             except ValueError:  # more digits than sys.get_int_max_str_digits()
-                raise ValueError(f"{self.attr}: too many seconds to write as text") from None
-        return to_bytes(value, self.attr)
+                raise ValueError(f"{self.attr}: too many digits to read as a time limit") from None
+            seconds = hours * 3600 + minutes * 60 + rest
+        if seconds % 60 and library_counts_minutes():
+            raise ValueError(
+                f"{self.attr}: this DRMAA library keeps only whole minutes of a time limit and would "
+                f"drop the seconds of {seconds} s; give a multiple of 60 seconds"
+            )
+        hours, rest = divmod(seconds, 3600)
+        try:
+            return f"{hours}:{rest // 60:02d}:{rest % 60:02d}".encode("ascii")
+        except ValueError:  # more digits than sys.get_int_max_str_digits()
+            raise ValueError(f"{self.attr}: too many seconds to write as text") from None
+
+    def _seconds(self, value: float) -> int:
+        """Whole seconds of a number of seconds, a fraction counting as one."""
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"{self.attr}: expected a finite number of seconds, got {value!r}")
+        if value < 0:
+            shown = repr(value) if value > -1e300 else "a negative number"  # repr() refuses huge ints
+            raise ValueError(f"{self.attr}: expected seconds >= 0, got {shown}")
+        return math.ceil(value)
 
     def decode(self, raw: bytes) -> Any:
         text = to_str(raw)
-        match = _TIME_LIMIT.match(text.strip())
+        match = _TIME_LIMIT.fullmatch(text.strip())
         if not match:
             return text
         hours, minutes, seconds = (int(group) if group else 0 for group in match.groups())
@@ -449,9 +553,9 @@ def _list_item(item: Any, what: str) -> bytes:
     data = to_bytes(item, what)
     # A longer value could not be read back whole (see LIST_VALUE_BUFFER);
     # Linux would refuse it as an argument or environment string anyway.
-    if len(data) >= LIST_VALUE_BUFFER:
+    if may_be_cut(data, LIST_VALUE_BUFFER):
         raise ValueError(
-            f"{what}: {len(data)} bytes is longer than the {LIST_VALUE_BUFFER - 1} bytes "
+            f"{what}: {len(data)} bytes is longer than the {LIST_VALUE_BUFFER - 2} bytes "
             "a job argument or environment string may have"
         )
     return data
@@ -470,7 +574,7 @@ def _encode_text_items(items: Any) -> Optional[list[bytes]]:
         data = "\0".join(items).encode(ENCODING)
     except (TypeError, UnicodeEncodeError):
         return None
-    if len(data) >= LIST_VALUE_BUFFER:  # some item may be too long: let the checked path say which
+    if may_be_cut(data, LIST_VALUE_BUFFER):  # some item may be too long: let the checked path say which
         return None
     pieces = data.split(b"\0")
     if len(pieces) != len(items):  # a NUL inside an item, or no items at all

@@ -196,7 +196,10 @@ class JobTemplate:
         DEADLINE_TIME, "Deadline, in the ``startTime`` format (``drmaa_deadline_time``)."
     )
     hardWallclockTimeLimit: TimeLimitAttribute = TimeLimitAttribute(
-        WCT_HLIMIT, "Hard wall-clock limit: int seconds, timedelta or ``'[[h:]m:]s'`` (``drmaa_wct_hlimit``)."
+        WCT_HLIMIT,
+        "Hard wall-clock limit: int seconds, timedelta or ``'[[h:]m:]s'`` (``drmaa_wct_hlimit``); "
+        "sent as ``H:MM:SS``, read back as int seconds. Where the library keeps only whole minutes "
+        "(slurm-drmaa), a limit that is not a whole number of minutes raises :exc:`ValueError`.",
     )
     softWallclockTimeLimit: TimeLimitAttribute = TimeLimitAttribute(
         WCT_SLIMIT, "Soft wall-clock limit, as :attr:`hardWallclockTimeLimit` (``drmaa_wct_slimit``)."
@@ -216,6 +219,7 @@ class JobTemplate:
         # The diagnosis buffer of the calls on this template: used only by the thread
         # holding the lock (or, before __init__ returns, by the one building it).
         self._diagnosis = helpers.DiagnosisBuffer()
+        self._long_values: dict[bytes, bytes] = {}  # scalar values set that fill an ATTR_BUFFER
         handle = wrappers.JobTemplateHandle()
         helpers.call("drmaa_allocate_job_template", handle, diagnosis=self._diagnosis)
         self._jt = handle

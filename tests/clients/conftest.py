@@ -10,7 +10,9 @@ When ``drmaa/`` changes, the copy in the venv is reinstalled.
 
 The tests need a reachable Grid Engine with its environment set before Python
 starts (``scripts/local-sge exec ...``). Without one they skip, saying why;
-with ``DRMAA_TEST_REQUIRE_CLUSTER=1`` or ``CI=true`` they fail instead.
+with ``DRMAA_TEST_REQUIRE_CLUSTER=1`` or ``CI=true`` they fail instead. The
+Slurm client tests (``*_slurm.py``) need Slurm's environment instead
+(``scripts/local-slurm exec ...``) and are not applicable under Grid Engine's.
 """
 
 from __future__ import annotations
@@ -173,6 +175,78 @@ class GridEngine:
         return job_ids
 
 
+class Slurm(GridEngine):
+    """Slurm's own commands (squeue, scontrol, scancel), used to check what the clients claim."""
+
+    def jobs(self) -> dict[str, tuple[str, str]]:
+        """Every job in ``squeue`` (tasks of an array by their own id): id -> (name, state)."""
+        result = self.run("squeue", "--noheader", "--array", "--format=%i|%j|%t")
+        if result.returncode != 0:
+            raise RuntimeError(f"squeue failed: {result.stderr.strip()}")
+        found = {}
+        for line in result.stdout.splitlines():
+            job_id, name, state = line.strip().split("|", 2)
+            found[job_id] = (name, state)
+        return found
+
+    def details(self, job_id: str) -> dict[str, str]:
+        """``scontrol show job`` of a job Slurm still knows (MinJobAge after its end)."""
+        result = self.run("scontrol", "--oneliner", "show", "job", job_id)
+        words = result.stdout.split()
+        return dict(word.split("=", 1) for word in words if "=" in word)
+
+    def describe(self, prefix: str) -> str:
+        try:
+            everything = self.jobs()
+        except (RuntimeError, subprocess.TimeoutExpired) as exc:
+            return f"squeue failed: {exc}"
+        ours = {job: info for job, info in everything.items() if info[0].startswith(prefix)}
+        nodes = " ".join(self.run("sinfo", "--noheader", "--format=%N %t").stdout.split())
+        return f"our jobs in squeue: {ours or 'none'}; all jobs: {len(everything)}; nodes: {nodes or 'none'}"
+
+    def delete_named(self, prefix: str) -> list[str]:
+        job_ids = sorted(self.jobs_named(prefix))
+        if job_ids:
+            self.run("scancel", *job_ids)
+        return job_ids
+
+
+def _loaded_implementation() -> str:
+    """drmaaImplementation of the library a fresh process loads with this environment ('' if none)."""
+    probe = "import drmaa\nprint(drmaa.Session.drmaaImplementation)\n"
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, env=env, check=False
+    )
+    return result.stdout.strip() if result.returncode == 0 else ""
+
+
+@pytest.fixture(scope="session")
+def slurm() -> Slurm:
+    """A reachable Slurm whose DRMAA library this environment loads; otherwise a skip, saying why.
+
+    Under Grid Engine's environment the Slurm client tests are not applicable
+    (a skip even where a cluster is required); with Slurm's environment but
+    no answer from Slurm, they skip or, where a cluster is required, fail.
+    """
+    implementation = _loaded_implementation()
+    if not implementation.startswith("DRMAA for Slurm"):
+        pytest.skip(f"not applicable on this DRM ({implementation or 'no library'}): the Slurm client tests")
+    problem = None
+    if not shutil.which("squeue"):
+        problem = "squeue is not on PATH"
+    else:
+        result = Slurm().run("squeue", "--noheader", timeout=30)
+        if result.returncode != 0:
+            problem = f"squeue failed: {(result.stderr or result.stdout).strip()}"
+    if problem:
+        message = f"no Slurm reachable: {problem}"
+        if cluster_required():
+            pytest.fail(message + " (DRMAA_TEST_REQUIRE_CLUSTER=1 or CI=true: a cluster is required)")
+        pytest.skip(message)
+    return Slurm()
+
+
 def _cluster_problem() -> Optional[str]:
     """Why no Grid Engine can be used from here, or None when one can."""
     if not os.environ.get("SGE_ROOT"):
@@ -206,7 +280,14 @@ def _cluster_problem() -> Optional[str]:
 
 @pytest.fixture(scope="session")
 def grid_engine() -> GridEngine:
-    """A reachable Grid Engine, or a skip (a failure when a cluster is required)."""
+    """A reachable Grid Engine, or a skip (a failure when a cluster is required).
+
+    Under Slurm's environment (slurm-drmaa loaded) the Grid Engine client
+    tests are not applicable: a skip even where a cluster is required.
+    """
+    implementation = _loaded_implementation()
+    if implementation.startswith("DRMAA for Slurm"):
+        pytest.skip(f"not applicable on this DRM ({implementation}): the Grid Engine client tests")
     problem = _cluster_problem()
     if problem:
         message = f"no Grid Engine reachable: {problem}"
@@ -344,6 +425,12 @@ def build_client_venv(name: str, requirements: list[str]) -> ClientVenv:
 @pytest.fixture(scope="session")
 def client_venv(grid_engine: GridEngine) -> Callable[[str, list[str]], ClientVenv]:
     """Factory: ``client_venv(name, requirements)`` returns a ready :class:`ClientVenv`."""
+    return build_client_venv
+
+
+@pytest.fixture(scope="session")
+def slurm_client_venv(slurm: Slurm) -> Callable[[str, list[str]], ClientVenv]:
+    """Factory as :func:`client_venv`, for the client tests on Slurm."""
     return build_client_venv
 
 

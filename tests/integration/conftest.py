@@ -1,4 +1,4 @@
-"""Integration tests run against a real libdrmaa and a reachable Grid Engine, or skip saying why.
+"""Integration tests run against a real libdrmaa and a reachable DRM (Grid Engine or Slurm), or skip saying why.
 
 Nothing here fakes the library: when none can be loaded, or it is the unit
 tests' fake, or the DRM does not answer, every test of this directory is
@@ -7,13 +7,15 @@ or ``CI=true`` the same reasons are failures instead.
 
 The fixtures give each test a fresh session, a tracker that ends and reaps
 whatever the test submitted, a directory for job output and template helpers.
+What is a fact of the DRM under test (names, contact strings, how to list and
+delete jobs, texts of its library) is read from its description in
+:mod:`drms`; a test marked ``not_on`` for it is reported as not applicable.
 """
 
 from __future__ import annotations
 
 import ctypes
 import os
-import re
 import subprocess
 import sys
 import time
@@ -21,19 +23,15 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Callable, Optional
 
+import drms
 import pytest
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 
 #: Every job the tests submit carries this name (or starts with it), so a
-#: leftover is easy to tell from the jobs of others in ``qstat``.
+#: leftover is easy to tell from the jobs of others in ``qstat`` or ``squeue``.
 JOB_NAME = "drmaa-it"
-
-#: What a job id of Grid Engine looks like: a job number, with ``.TASK`` for a
-#: task of a bulk job. The tracker takes nothing else, so its cleanup never
-#: waits on something that is not a job.
-JOB_ID = re.compile(r"[1-9][0-9]*(\.[1-9][0-9]*)?")
 
 #: How long the reachability check (initialize + exit in a child process) may take.
 REACH_BOUND = 60.0
@@ -53,7 +51,8 @@ REQUIRED = _required()
 
 _LIBRARY_HINT = (
     " (run the integration tests in a process of their own, with SGE_ROOT, SGE_CELL, DRMAA_LIBRARY_PATH"
-    " and GLIBC_TUNABLES set before Python starts: scripts/local-sge exec python3 -m pytest tests/integration)"
+    " and GLIBC_TUNABLES set before Python starts: scripts/local-sge exec python3 -m pytest tests/integration;"
+    " on Slurm, DRMAA_LIBRARY_PATH and SLURM_DRMAA_CONF: scripts/local-slurm exec ...)"
 )
 
 
@@ -115,7 +114,7 @@ def cluster_problem() -> Optional[str]:
         if reason is None:
             reason = _reach_problem()
             if reason is not None:
-                reason += " (is Grid Engine running? scripts/local-sge status)"
+                reason += " (is the cluster running? scripts/local-sge status, scripts/local-slurm status)"
         _PROBLEM["reason"] = reason
     return _PROBLEM["reason"]
 
@@ -154,6 +153,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if HERE in Path(str(item.path)).resolve().parents:
             item.add_marker(pytest.mark.integration)
+        for mark in item.iter_markers("not_on"):
+            key, reason = mark.args
+            if reason not in drms.NOT_APPLICABLE.get(key, {}):
+                raise pytest.UsageError(f"{item.nodeid}: not_on({key!r}, {reason!r}) names no reason of drms.py")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -166,63 +169,71 @@ def _cluster() -> Iterator[None]:
     _check_nothing_left()
 
 
-# --- command line clients -------------------------------------------------------------
+# --- the DRM: its description, its command line clients -------------------------------
 
 
-def sge_command(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    """Run a Grid Engine client (``qstat``, ``qdel``, ...) with this process's environment."""
-    return subprocess.run(
-        list(args), stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout, check=False
+def drm() -> drms.Drm:
+    """The description of the DRM under test (see :mod:`drms`)."""
+    return drms.current()
+
+
+@pytest.fixture
+def this_drm() -> drms.Drm:
+    """The description of the DRM under test, for tests that compare with its facts."""
+    return drm()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test marked ``not_on`` for the DRM under test is skipped as not applicable, never run."""
+    marks = [(mark.args[0], mark.args[1]) for mark in item.iter_markers("not_on")]
+    if marks and cluster_problem() is None:
+        reason = drms.not_applicable(drm(), marks)
+        if reason is not None:
+            pytest.skip(reason)
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """One line with the counts of this run on the DRM under test: passed, not applicable, the rest."""
+    if config.option.collectonly or cluster_problem() is not None:
+        return
+    stats = terminalreporter.stats
+
+    def count(kind: str) -> int:
+        return sum(1 for report in stats.get(kind, []) if getattr(report, "when", "call") in {"call", "setup"})
+
+    skipped = stats.get("skipped", [])
+    not_applicable = sum(1 for report in skipped if "not applicable on " in str(report.longrepr))
+    terminalreporter.write_line(
+        f"integration on {drm().title}: {count('passed')} passed, {not_applicable} not applicable, "
+        f"{len(skipped) - not_applicable} skipped otherwise, {count('failed')} failed, "
+        f"{len(stats.get('error', []))} errors"
     )
-
-
-def queued_job_numbers() -> set[str]:
-    """Job numbers (without task ids) that ``qstat -u '*'`` lists."""
-    proc = sge_command("qstat", "-u", "*")
-    numbers = set()
-    for line in proc.stdout.splitlines():
-        fields = line.split()
-        if fields and fields[0].isdigit():
-            numbers.add(fields[0])
-    return numbers
 
 
 #: Every job id any test submitted or adopted in this run, with the time it was tracked.
 SUBMITTED: dict[str, float] = {}
 
 
-def submitted_at(job_number: str) -> Optional[float]:
-    """When the job with this number was submitted, from ``qstat -j``; None if qstat does not know it."""
-    proc = sge_command("qstat", "-j", job_number)
-    for line in proc.stdout.splitlines():
-        name, _, value = line.partition(":")
-        if name.strip() == "submission_time":
-            try:
-                return time.mktime(time.strptime(value.strip(), "%a %b %d %H:%M:%S %Y"))
-            except ValueError:
-                return None
-    return None
-
-
 def still_ours(job_ids: Iterable[str]) -> list[str]:
-    """The job numbers among *job_ids* that ``qstat`` still lists for jobs we submitted.
+    """The job numbers among *job_ids* that the DRM still lists for jobs we submitted.
 
     Grid Engine may hand out a number again after its master was killed (the
     fault tests do that), so a listed number counts as ours only if that job
     was submitted before we tracked the id.
     """
-    numbers = {job_id.split(".")[0]: job_id for job_id in job_ids}
-    listed = set(numbers) & queued_job_numbers()
+    numbers = {drm().job_number(job_id): job_id for job_id in job_ids}
+    listed = set(numbers) & drm().listed_jobs()
     ours = []
     for number in sorted(listed):
-        when = submitted_at(number)
+        when = drm().submitted_at(number)
         if when is not None and when <= SUBMITTED.get(numbers[number], time.time()) + 2:
             ours.append(number)
     return ours
 
 
 def _check_nothing_left() -> None:
-    """After the last test, ``qstat`` lists no job of ours (terminated jobs may take a few seconds to go)."""
+    """After the last test, the DRM lists no job of ours (terminated jobs may take a few seconds to go)."""
     if not SUBMITTED:
         return
     deadline = time.monotonic() + 60
@@ -231,8 +242,9 @@ def _check_nothing_left() -> None:
         if not left:
             return
         if time.monotonic() > deadline:
-            sge_command("qdel", "-f", *left)
-            pytest.fail(f"jobs of the integration tests still in qstat after the run (now qdel'ed): {left}")
+            drm().delete_jobs(left)
+            title = drm().title
+            pytest.fail(f"jobs of the integration tests still listed by {title} after the run (now deleted): {left}")
         time.sleep(1)
 
 
@@ -291,7 +303,9 @@ class Jobs:
         """
         refused = []
         for job_id in job_ids:
-            if not isinstance(job_id, str) or not JOB_ID.fullmatch(job_id):
+            # What a job id of the DRM looks like (drms.py): the tracker takes nothing else,
+            # so its cleanup never waits on something that is not a job.
+            if not isinstance(job_id, str) or not drm().job_id.fullmatch(job_id):
                 refused.append(job_id)
             elif job_id not in self.ids:
                 self.ids.append(job_id)
@@ -384,9 +398,16 @@ class Jobs:
 
     # cleaning up
 
-    def _known(self, job_id: str) -> bool:
+    def _known(self, job_id: str, listed: Optional[set[str]] = None) -> bool:
+        """Whether the DRM still knows the job: by the library, or by the DRM's client where the library cannot tell.
+
+        slurm-drmaa never raises InvalidJobException (it reads an unknown id
+        as 'failed'), so there a job is known while ``squeue`` lists it.
+        """
         import drmaa
 
+        if not drm().raises_invalid_job:
+            return drm().job_number(job_id) in (drm().listed_jobs() if listed is None else listed)
         try:
             self.session.jobStatus(job_id)
         except drmaa.InvalidJobException:
@@ -400,7 +421,8 @@ class Jobs:
         deadline = time.monotonic() + bound
         left = list(job_ids)
         while True:
-            left = [job_id for job_id in left if self._known(job_id)]
+            listed = None if drm().raises_invalid_job else drm().listed_jobs()
+            left = [job_id for job_id in left if self._known(job_id, listed)]
             if not left or time.monotonic() > deadline:
                 return left
             time.sleep(0.5)
@@ -415,14 +437,18 @@ class Jobs:
         except drmaa.AlreadyActiveSessionException:
             pass
         try:
-            left = [job_id for job_id in self.ids if self._known(job_id)]
+            listed = None if drm().raises_invalid_job else drm().listed_jobs()
+            left = [job_id for job_id in self.ids if self._known(job_id, listed)]
             queued = set(still_ours(left)) if left else set()
-            for job_id in (job_id for job_id in left if job_id.split(".")[0] in queued):
+            for job_id in (job_id for job_id in left if drm().job_number(job_id) in queued):
                 try:
                     self.session.control(job_id, drmaa.JobControlAction.TERMINATE)
                 except drmaa.DrmaaException:
                     pass  # finished already, or not ours to control
-            if left:
+            if left and drm().raises_invalid_job:
+                # Reap them, so that the library forgets them. Where the library cannot
+                # tell that a job is gone (slurm-drmaa, which also never ends the tasks
+                # of a cancelled array for synchronize), the DRM's own list decides below.
                 try:
                     self.session.synchronize(left, 60, True)
                 except drmaa.DrmaaException:
@@ -441,8 +467,8 @@ class Jobs:
         if left:
             ours = still_ours(left)
             if ours:
-                sge_command("qdel", "-f", *ours)
-            pytest.fail(f"jobs still known {CLEANUP_BOUND:.0f} s after cleanup began: {left} (qdel'ed: {ours})")
+                drm().delete_jobs(ours)
+            pytest.fail(f"jobs still known {CLEANUP_BOUND:.0f} s after cleanup began: {left} (deleted: {ours})")
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
-"""Faults on a real Grid Engine: daemons that stop or die, and jobs deleted behind the session's back.
+"""Faults on a real DRM: daemons that stop or die, and jobs deleted behind the session's back.
 
-Each test stops or kills a daemon with ``scripts/local-sge`` and, whatever
+Each test stops or kills a daemon with ``scripts/local-sge`` (or
+``scripts/local-slurm``: the controller and node-daemon tests at the end) and, whatever
 happens, starts it again and checks that the cluster runs a job before the
 next test starts. Every DRMAA call made during a fault runs in a watchdog
 thread, so a call that hangs fails the test instead of blocking the run.
@@ -33,6 +34,7 @@ from pathlib import Path
 from typing import Any, Callable, NamedTuple, Optional
 
 import pytest
+from drms import current
 
 import drmaa
 from drmaa.errors import (
@@ -44,6 +46,12 @@ from drmaa.errors import (
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.faults]
+DRM = current()
+
+#: Grid Engine's own fault tests (qmaster, execd, qdel, re-attaching sessions).
+sge_faults = pytest.mark.not_on("slurm", "sge-faults")
+#: The fault tests written for any DRM, driven through the cluster script's generic commands.
+any_drm_faults = pytest.mark.not_on("sge", "generic-faults")
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCAL_SGE = ROOT / "scripts" / "local-sge"
@@ -230,6 +238,7 @@ def cluster(jobs: Any, observed: dict[str, Any]) -> Iterator[None]:
 # --- qmaster stops during a session --------------------------------------------------
 
 
+@sge_faults
 def test_qmaster_outage_fails_fast_and_jobs_survive(
     session: drmaa.Session, jobs: Any, cluster: None, observed: dict[str, Any]
 ) -> None:
@@ -371,6 +380,7 @@ print(json.dumps(facts), flush=True)
 """
 
 
+@sge_faults
 @pytest.mark.xfail(
     strict=True,
     raises=AssertionError,
@@ -413,6 +423,7 @@ def test_failed_initialize_during_outage_leaves_waits_working(
 SHORT_OUTAGE = 3.0
 
 
+@sge_faults
 @pytest.mark.parametrize(
     ("stop", "ends_while_down"),
     [
@@ -458,6 +469,7 @@ def test_execd_loss_does_not_lose_the_job(
 # --- a job deleted outside DRMAA -------------------------------------------------
 
 
+@sge_faults
 @pytest.mark.parametrize("hold", [False, True], ids=["running", "held"])
 def test_job_deleted_with_qdel_is_reported(
     session: drmaa.Session, jobs: Any, cluster: None, observed: dict[str, Any], hold: bool
@@ -504,6 +516,7 @@ def test_job_deleted_with_qdel_is_reported(
 # --- threads blocked in wait() while qmaster restarts ---------------------------------
 
 
+@sge_faults
 def test_waiting_threads_survive_qmaster_restart(
     session: drmaa.Session, jobs: Any, cluster: None, observed: dict[str, Any]
 ) -> None:
@@ -565,3 +578,142 @@ def test_waiting_threads_survive_qmaster_restart(
         ended = bounded("wait(held job terminated)", session.wait, held_id, 60, limit=60 + TIMEOUT_MARGIN)
         facts["wait(held job terminated), re-attached session"] = ended.describe()
     assert isinstance(ended.error, NoResourceUsageException) and ended.error.jobInfo.wasAborted, facts
+
+
+# --- any DRM: the controller and the node daemon, through the cluster script ---------------
+
+#: The cluster script of the DRM under test; its generic fault commands are
+#: stop-controller, start-controller, kill-node-daemon and start-node-daemon.
+CLUSTER_SCRIPT = Path(os.environ.get("DRMAA_TEST_CLUSTER_SCRIPT") or ROOT / "scripts" / DRM.script)
+#: How long the controller stays down while a call is under way.
+CONTROLLER_DOWN = 15.0
+#: How long any call may block in these tests (slurm-drmaa retries Slurm for about 18 s per call).
+FAULT_CALL_BOUND = 150.0
+
+
+def cluster_script(command: str) -> float:
+    """Run a generic fault command of the cluster script; return how long it took."""
+    start = time.monotonic()
+    proc = subprocess.run(
+        [str(CLUSTER_SCRIPT), command],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=SCRIPT_BOUND,
+        check=False,
+    )
+    assert proc.returncode == 0, f"{CLUSTER_SCRIPT.name} {command} -> {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+    return time.monotonic() - start
+
+
+@pytest.fixture
+def daemons(session: drmaa.Session, jobs: Any, observed: dict[str, Any]) -> Iterator[None]:
+    """Skip without the cluster script; afterwards start both daemons and check a job runs to its end.
+
+    It depends on ``jobs`` so that its teardown runs first, on a cluster that answers again.
+    """
+    if not CLUSTER_SCRIPT.exists():
+        pytest.skip(f"{CLUSTER_SCRIPT} is missing: these fault tests drive the cluster through it")
+    yield
+    cluster_script("start-controller")
+    cluster_script("start-node-daemon")
+    try:
+        session.initialize()
+    except drmaa.AlreadyActiveSessionException:
+        pass
+    job_id = jobs.run(jobs.template("exit 0", jobName="drmaa-it-restore"))
+    info = session.wait(job_id, 120)
+    observed["restore: a job ran again"] = info.hasExited and info.exitStatus == 0
+    assert info.hasExited and info.exitStatus == 0, info
+
+
+def during_outage(call: Callable[[], Any], what: str, facts: dict[str, Any]) -> Outcome:
+    """Stop the controller, start *call*, start the controller again after a while; return what the call did."""
+    facts["stop-controller seconds"] = round(cluster_script("stop-controller"), 2)
+    box: list[Outcome] = []
+    thread = threading.Thread(target=lambda: box.append(bounded(what, call, limit=FAULT_CALL_BOUND)), daemon=True)
+    stopped = time.monotonic()
+    thread.start()
+    time.sleep(max(0.0, CONTROLLER_DOWN - (time.monotonic() - stopped)))
+    facts["start-controller seconds"] = round(cluster_script("start-controller"), 2)
+    facts["controller down, seconds"] = round(time.monotonic() - stopped, 2)
+    thread.join(FAULT_CALL_BOUND + TIMEOUT_MARGIN)
+    assert box, f"{what} was still blocked after {FAULT_CALL_BOUND:.0f} s: {facts}"
+    facts[what] = box[0].describe()
+    return box[0]
+
+
+def final_result(session: drmaa.Session, job_id: str, facts: dict[str, Any]) -> drmaa.JobInfo:
+    """Wait for the job once the cluster answers again; record and return its JobInfo."""
+    outcome = bounded(f"wait({job_id}) after the restart", session.wait, job_id, 120, limit=120 + TIMEOUT_MARGIN)
+    facts["the job, waited for after the restart"] = outcome.describe()
+    assert outcome.error is None, facts
+    info: drmaa.JobInfo = outcome.value
+    assert info.jobId == job_id, facts
+    return info
+
+
+@any_drm_faults
+@pytest.mark.parametrize("call", ["wait", "synchronize", "jobStatus"])
+def test_controller_restarted_during_a_call(
+    session: drmaa.Session, jobs: Any, daemons: None, observed: dict[str, Any], call: str
+) -> None:
+    """The controller stops and starts again while a call on a running job is under way.
+
+    The call ends within bounds, raising a DrmaaException or answering; the
+    job, which ends while the controller is down, is reported with its real
+    exit status once the controller is back.
+    """
+    facts = observed
+    job_id = jobs.submit("sleep 8; exit 7")
+    jobs.wait_state(job_id, {drmaa.JobState.RUNNING})
+    calls: dict[str, Callable[[], Any]] = {
+        "wait": lambda: session.wait(job_id, 90),
+        "synchronize": lambda: session.synchronize([job_id], 90, False),
+        "jobStatus": lambda: session.jobStatus(job_id),
+    }
+    outcome = during_outage(calls[call], call, facts)
+    assert outcome.error is None or isinstance(outcome.error, DrmaaException), facts
+    info = final_result(session, job_id, facts)
+    assert info.hasExited and info.exitStatus == 7, facts
+
+
+@any_drm_faults
+def test_controller_restarted_during_run_job(
+    session: drmaa.Session, jobs: Any, daemons: None, observed: dict[str, Any]
+) -> None:
+    """runJob while the controller is down: it fails with a DrmaaException or submits once it is back."""
+    facts = observed
+    jt = jobs.template("exit 4")
+    outcome = during_outage(lambda: session.runJob(jt), "runJob", facts)
+    if outcome.error is None:
+        jobs.track(outcome.value)
+        info = final_result(session, outcome.value, facts)
+        assert info.hasExited and info.exitStatus == 4, facts
+    else:
+        assert isinstance(outcome.error, DrmaaException), facts
+        # The same template submits once the controller is back.
+        job_id = jobs.run(jt)
+        assert final_result(session, job_id, facts).exitStatus == 4, facts
+
+
+@any_drm_faults
+@pytest.mark.parametrize("job_seconds", [5, 40], ids=["job-ends-while-down", "job-outlives-outage"])
+def test_node_daemon_killed_while_a_job_runs(
+    session: drmaa.Session, jobs: Any, daemons: None, observed: dict[str, Any], job_seconds: int
+) -> None:
+    """The node daemon is killed under a running job and started again: the job is not lost."""
+    facts = observed
+    job_id = jobs.submit(f"sleep {job_seconds}; exit 5")
+    jobs.wait_state(job_id, {drmaa.JobState.RUNNING})
+    facts["kill-node-daemon seconds"] = round(cluster_script("kill-node-daemon"), 2)
+    status = bounded("jobStatus while the node daemon is down", session.jobStatus, job_id)
+    facts["jobStatus while the node daemon is down"] = status.describe()
+    assert status.error is None or isinstance(status.error, DrmaaException), facts
+    time.sleep(15)
+    facts["start-node-daemon seconds"] = round(cluster_script("start-node-daemon"), 2)
+    restarted = time.monotonic()
+    info = final_result(session, job_id, facts)
+    facts["seconds from start-node-daemon to the job's result"] = round(time.monotonic() - restarted, 2)
+    facts["jobStatus after"] = bounded("jobStatus after", session.jobStatus, job_id).describe()
+    assert isinstance(info, drmaa.JobInfo), facts

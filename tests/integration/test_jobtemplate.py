@@ -1,4 +1,4 @@
-"""JobTemplate on a real Grid Engine: each attribute set, read back, and what the job itself sees.
+"""JobTemplate on a real DRM: each attribute set, read back, and what the job itself sees.
 
 Jobs write what they observe (working directory, environment, arguments,
 standard streams) into files under ``jobdir``, which the tests read back.
@@ -6,14 +6,15 @@ standard streams) into files under ``jobdir``, which the tests read back.
 
 from __future__ import annotations
 
+import datetime
 import os
 import pwd
 import shlex
-import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from drms import current
 
 import drmaa
 from drmaa.errors import (
@@ -25,22 +26,7 @@ from drmaa.errors import (
 if TYPE_CHECKING:
     from conftest import Jobs
 
-#: drmaa_get_attribute_names() of Grid Engine 8.1.9, in its order.
-SGE_ATTRIBUTE_NAMES = [
-    "drmaa_remote_command",
-    "drmaa_js_state",
-    "drmaa_wd",
-    "drmaa_job_name",
-    "drmaa_input_path",
-    "drmaa_output_path",
-    "drmaa_error_path",
-    "drmaa_join_files",
-    "drmaa_job_category",
-    "drmaa_native_specification",
-    "drmaa_block_email",
-    "drmaa_start_time",
-    "drmaa_submit_as_euid",
-]
+DRM = current()
 
 ALL_ATTRIBUTES = [
     "remoteCommand",
@@ -66,15 +52,16 @@ ALL_ATTRIBUTES = [
     "softRunDurationLimit",
 ]
 
-#: Optional DRMAA attributes that Grid Engine's library does not support.
-UNSUPPORTED = [
-    ("transferFiles", "ioe"),
-    ("deadlineTime", "12:00"),
-    ("hardWallclockTimeLimit", 60),
-    ("softWallclockTimeLimit", 60),
-    ("hardRunDurationLimit", 60),
-    ("softRunDurationLimit", 60),
+#: The optional DRMAA attributes, with a value to set.
+OPTIONAL = [
+    ("transferFiles", "ioe", "ioe"),
+    ("deadlineTime", "12:00", "12:00"),
+    ("hardWallclockTimeLimit", 60, 60),
+    ("softWallclockTimeLimit", 120, 120),
+    ("hardRunDurationLimit", "1:00:00", 3600),
+    ("softRunDurationLimit", 60, 60),
 ]
+UNSUPPORTED = dict(DRM.unsupported_attributes)
 
 NON_ASCII = "héllo wörld ß 中文 ☃"
 
@@ -97,22 +84,29 @@ def jt(session: drmaa.Session) -> Any:
 # --- names, unset and unsupported attributes ---------------------------------------------
 
 
-def test_attribute_names_are_grid_engines(jt: drmaa.JobTemplate) -> None:
-    assert jt.attributeNames == SGE_ATTRIBUTE_NAMES
+def test_attribute_names_are_the_librarys(jt: drmaa.JobTemplate) -> None:
+    assert jt.attributeNames == list(DRM.attribute_names)
 
 
 @pytest.mark.parametrize("name", ALL_ATTRIBUTES)
-def test_reading_an_unset_attribute_raises_invalid_attribute_value(jt: drmaa.JobTemplate, name: str) -> None:
-    with pytest.raises(InvalidAttributeValueException) as caught:
-        getattr(jt, name)
-    assert caught.value.code == 14
-    assert str(caught.value) == "code 14: The value for the job attribute is invalid."
+def test_reading_an_unset_attribute_gives_what_the_library_says(jt: drmaa.JobTemplate, name: str) -> None:
+    if DRM.unset_read == 14:  # Grid Engine: an error
+        with pytest.raises(InvalidAttributeValueException) as caught:
+            getattr(jt, name)
+        assert caught.value.code == 14
+        assert str(caught.value) == "code 14: The value for the job attribute is invalid."
+    else:  # slurm-drmaa: '' (an empty list, an empty mapping)
+        assert getattr(jt, name) in ("", [], {})
 
 
-@pytest.mark.parametrize(("name", "value"), UNSUPPORTED)
-def test_unsupported_attribute_raises_invalid_argument_with_a_message(
-    jt: drmaa.JobTemplate, name: str, value: object
+@pytest.mark.parametrize(("name", "value", "read"), OPTIONAL)
+def test_optional_attribute_is_set_or_refused_with_a_message(
+    jt: drmaa.JobTemplate, name: str, value: object, read: object
 ) -> None:
+    if name not in UNSUPPORTED:
+        setattr(jt, name, value)
+        assert getattr(jt, name) == read
+        return
     with pytest.raises(InvalidArgumentException) as caught:
         setattr(jt, name, value)
     # Grid Engine gives no diagnosis here: the message is drmaa_strerror(4).
@@ -124,6 +118,7 @@ def test_unsupported_attribute_raises_invalid_argument_with_a_message(
         getattr(jt, name)
 
 
+@pytest.mark.not_on("slurm", "state-unchecked")
 def test_invalid_submission_state_is_refused_by_the_library(jt: drmaa.JobTemplate) -> None:
     with pytest.raises(InvalidAttributeValueException) as caught:
         jt.jobSubmissionState = "bogus"
@@ -249,17 +244,19 @@ def test_environment_reaches_the_job_with_non_ascii_and_empty_values(jobs: Jobs,
     assert (jobdir / "env").read_text(encoding="utf-8") == f"{NON_ASCII}| a  b ||\n"
 
 
-def test_environment_value_with_equals_signs_is_cut_by_grid_engine(jobs: Jobs, jobdir: Path) -> None:
-    """The template holds the whole value, but Grid Engine's libdrmaa cuts it at its first '=' on submission.
+def test_environment_value_with_equals_signs_reaches_the_job_as_the_drm_passes_it(jobs: Jobs, jobdir: Path) -> None:
+    """The template holds the whole value; Grid Engine's libdrmaa cuts it at its first '=' on submission.
 
     ``qsub -v 'X=a=b==c='`` passes the same value whole, so this is the
     library's doing, not the binding's: the binding hands it ``DRMAA_IT_EQ=a=b==c=``.
+    slurm-drmaa passes it whole.
     """
     env = {"DRMAA_IT_EQ": "a=b==c=", "DRMAA_IT_TEXT": NON_ASCII}
     jt = jobs.template(f'printf "%s|%s|\\n" "$DRMAA_IT_EQ" "$DRMAA_IT_TEXT" > {q(jobdir / "env")}', jobEnvironment=env)
     assert jt.jobEnvironment == env
     assert jobs.finish(jt).exitStatus == 0
-    assert (jobdir / "env").read_text(encoding="utf-8") == f"a|{NON_ASCII}|\n"
+    arrived = "a" if DRM.cuts_environment_at_equals else "a=b==c="
+    assert (jobdir / "env").read_text(encoding="utf-8") == f"{arrived}|{NON_ASCII}|\n"
 
 
 def test_environment_from_os_environ(jobs: Jobs, jobdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -303,6 +300,7 @@ def test_join_files_merges_error_into_output(jobs: Jobs, jobdir: Path) -> None:
     assert not err.exists()
 
 
+@pytest.mark.not_on("slurm", "output-dirs")
 def test_output_and_error_paths_as_directories(jobs: Jobs, jobdir: Path) -> None:
     jt = jobs.template(
         "echo to-out; echo to-err >&2",
@@ -327,27 +325,25 @@ def test_input_path_is_the_jobs_standard_input(jobs: Jobs, jobdir: Path) -> None
     assert out.read_text(encoding="utf-8") == f"line one\n{NON_ASCII}\n"
 
 
-def test_job_name_is_seen_by_the_job(jobs: Jobs, jobdir: Path) -> None:
-    jt = jobs.template(f'echo "$JOB_NAME" > {q(jobdir / "name")}', jobName="drmaa-it-named")
-    assert jobs.finish(jt).exitStatus == 0
-    assert (jobdir / "name").read_text(encoding="utf-8") == "drmaa-it-named\n"
+def test_job_name_reaches_the_drm(jobs: Jobs) -> None:
+    job_id = jobs.run(jobs.template("exit 0", jobName="drmaa-it-named", hold=True))
+    assert DRM.name_seen(job_id) == "drmaa-it-named"
+    jobs.session.control(job_id, drmaa.JobControlAction.RELEASE)
+    assert jobs.session.wait(job_id, 120).exitStatus == 0
 
 
-def test_native_specification_reaches_grid_engine(jobs: Jobs, jobdir: Path) -> None:
+def test_native_specification_reaches_the_drm(jobs: Jobs) -> None:
     jt = jobs.template(
-        f'echo "$JOB_NAME" > {q(jobdir / "name")}',
+        "exit 0",
         jobName=None,
-        nativeSpecification="-l h_rt=60 -N drmaa-it-natspec",
+        nativeSpecification=f"{DRM.native_name.format(name='drmaa-it-natspec')} {DRM.native_limit}",
         hold=True,
     )
     job_id = jobs.run(jt)
-    proc = subprocess.run(["qstat", "-j", job_id], capture_output=True, text=True, timeout=60, check=True)
-    details = dict(line.split(":", 1) for line in proc.stdout.splitlines() if ":" in line)
-    assert details["job_name"].strip() == "drmaa-it-natspec"
-    assert "h_rt=60" in details["hard resource_list"], proc.stdout
+    assert DRM.name_seen(job_id) == "drmaa-it-natspec"
+    assert DRM.limit_seen(job_id) == 60
     jobs.session.control(job_id, drmaa.JobControlAction.RELEASE)
     assert jobs.session.wait(job_id, 120).exitStatus == 0
-    assert (jobdir / "name").read_text(encoding="utf-8") == "drmaa-it-natspec\n"
 
 
 def test_empty_native_specification_is_accepted(jobs: Jobs) -> None:
@@ -370,7 +366,7 @@ def test_hold_state_keeps_the_job_on_hold_until_release(jobs: Jobs) -> None:
 
 def test_parametric_index_in_bulk_output_paths(jobs: Jobs, jobdir: Path) -> None:
     jt = jobs.template(
-        'echo "task $SGE_TASK_ID"',
+        f'echo "task ${DRM.task_id_variable}"',
         outputPath=f":{jobdir}/task.{drmaa.JobTemplate.PARAMETRIC_INDEX}.out",
     )
     ids = jobs.bulk(jt, 1, 3, 1)
@@ -380,12 +376,54 @@ def test_parametric_index_in_bulk_output_paths(jobs: Jobs, jobdir: Path) -> None
         assert (jobdir / f"task.{task}.out").read_text(encoding="utf-8") == f"task {task}\n"
 
 
-def test_email_block_email_and_start_time_are_accepted_by_grid_engine(jobs: Jobs) -> None:
-    jt = jobs.template(
-        "exit 0",
-        email=["nobody@example.com"],
-        blockEmail=True,
-        startTime="2000/01/01 00:00",  # in the past: the job may start at once
-    )
-    assert (jt.email, jt.blockEmail, jt.startTime) == (["nobody@example.com"], True, "2000/01/01 00:00")
+def test_email_block_email_and_start_time_are_accepted_by_the_drm(jobs: Jobs) -> None:
+    # A start time in the past lets the job start at once where the DRM accepts one.
+    start = "2000/01/01 00:00" if DRM.past_start_time else None
+    jt = jobs.template("exit 0", email=["nobody@example.com"], blockEmail=True, startTime=start)
+    assert (jt.email, jt.blockEmail) == (["nobody@example.com"], True)
+    if start is not None:
+        assert jt.startTime == start
     assert jobs.finish(jt).exitStatus == 0
+
+
+# --- values read back whole, limits that mean the same to the DRM ---------------------------
+
+#: Scalar attributes a long value is tried with (slurm-drmaa cut them at 1023 bytes).
+LONG_VALUES = ["jobName", "nativeSpecification", "workingDirectory", "deadlineTime", "remoteCommand", "jobCategory"]
+
+
+@pytest.mark.parametrize("length", [1022, 1023, 1024, 1025, 5000])
+@pytest.mark.parametrize("name", [name for name in LONG_VALUES if name not in UNSUPPORTED])
+def test_long_value_reads_back_whole(jt: drmaa.JobTemplate, name: str, length: int) -> None:
+    value = "".join(f"{i:04d}" for i in range(length // 4 + 1))[:length]
+    setattr(jt, name, value)
+    assert getattr(jt, name) == value
+
+
+@pytest.mark.not_on("sge", "time-limits")
+@pytest.mark.parametrize(
+    ("limit", "seconds"),
+    [
+        (120, 120),
+        ("2:00", 120),
+        ("1:30:00", 5400),
+        ("90:00", 5400),
+        ("3600", 3600),
+        (datetime.timedelta(hours=2), 7200),
+    ],
+)
+def test_time_limit_is_the_same_duration_to_the_drm(jobs: Jobs, limit: object, seconds: int) -> None:
+    jt = jobs.template("exit 0", hardWallclockTimeLimit=limit, hold=True)
+    assert jt.hardWallclockTimeLimit == seconds
+    job_id = jobs.run(jt)
+    assert DRM.limit_seen(job_id) == seconds
+
+
+@pytest.mark.not_on("sge", "time-limits")
+@pytest.mark.parametrize("limit", [90, "1:30", 30, "0:01:01"])
+def test_time_limit_the_drm_cannot_keep_is_refused(jt: drmaa.JobTemplate, limit: object) -> None:
+    assert DRM.limit_unit == 60  # the DRMs that take time limits through DRMAA keep whole minutes
+    jt.hardWallclockTimeLimit = 600
+    with pytest.raises(ValueError, match=r"^hardWallclockTimeLimit: this DRMAA library keeps only whole minutes"):
+        jt.hardWallclockTimeLimit = limit
+    assert jt.hardWallclockTimeLimit == 600  # unchanged

@@ -78,6 +78,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 import pytest
+from drms import current
 
 import drmaa
 from drmaa.errors import (
@@ -89,9 +90,11 @@ from drmaa.errors import (
     InvalidJobException,
     NoActiveSessionException,
     NoResourceUsageException,
+    error_class,
 )
 
 pytestmark = pytest.mark.integration
+DRM = current()
 
 HERE = Path(__file__).resolve()
 ROOT = HERE.parents[2]
@@ -99,7 +102,8 @@ ROOT = HERE.parents[2]
 #: The main scenario: THREADS threads submit JOBS_PER_THREAD jobs each, plus
 #: one held job per thread: 8 * 24 + 8 = 200 jobs.
 THREADS = 8
-JOBS_PER_THREAD = 24
+#: Fewer on a DRM that runs fewer jobs a minute (see drms.py).
+JOBS_PER_THREAD = DRM.scenario_jobs_per_thread
 #: A thread waits for its oldest jobs after every WAIT_EVERY submissions.
 WAIT_EVERY = 4
 #: No scenario may take longer than this (the cluster runs about 2 jobs a second).
@@ -113,7 +117,7 @@ FRESH_STATES = {drmaa.JobState.QUEUED_ACTIVE, drmaa.JobState.RUNNING, drmaa.JobS
 EXIT_MODULO = 97
 #: The shared template's job exits with its own job id modulo EXIT_MODULO, so
 #: the exit status that wait() returns tells whose job it was.
-SHARED_SCRIPT = f"exit $((JOB_ID % {EXIT_MODULO}))"
+SHARED_SCRIPT = f"exit $(({DRM.job_id_variable} % {EXIT_MODULO}))"
 
 
 def _template(session: Any, script: str, name: str, *, hold: bool = False) -> drmaa.JobTemplate:
@@ -203,41 +207,56 @@ class Scenario:
         bad_id = f"bad-{name}"
         kind = (index + step) % 6
         if kind == 0:
+            code, _ = DRM.refusals["malformed-id-control"]
             self.expect_error(
                 "control(invalid id)",
                 lambda: s.control(bad_id, drmaa.JobControlAction.TERMINATE),
-                InvalidArgumentException,
-                4,
-                f'"{bad_id}"',
+                error_class(code),
+                code,
+                bad_id,
             )
         elif kind == 1:
             self.expect_error("jobStatus(invalid id)", lambda: s.jobStatus(bad_id), InvalidArgumentException, 4)
         elif kind == 2:
             made_up = str(90_000_000 + index * 1000 + step)
-            self.expect_error("jobStatus(unknown id)", lambda: s.jobStatus(made_up), InvalidJobException, 18)
+            self.expect_unknown("jobStatus(unknown id)", lambda: s.jobStatus(made_up), str)
         elif kind == 3:
-            self.expect_error(
-                "read unset workingDirectory",
-                lambda: own.workingDirectory,
-                InvalidAttributeValueException,
-                14,
-            )
+            if DRM.unset_read == 14:
+                self.expect_error(
+                    "read unset workingDirectory",
+                    lambda: own.workingDirectory,
+                    InvalidAttributeValueException,
+                    14,
+                )
+            elif own.workingDirectory != DRM.unset_read:
+                self.fail(f"read unset workingDirectory: expected {DRM.unset_read!r}")
         elif kind == 4:
+            code, text = DRM.refusals["native-denied"]
             self.expect_error(
-                "runJob(unknown resource)",
+                "runJob(refused native option)",
                 lambda: s.runJob(bad),
                 DeniedByDrmException,
                 17,
-                f'"nosuchresource_{index}"',
+                text.format(id=f"nosuchresource_{index}"),
             )
         else:
             made_up = str(91_000_000 + index * 1000 + step)
-            self.expect_error(
-                "wait(unknown id)",
-                lambda: s.wait(made_up, drmaa.Session.TIMEOUT_NO_WAIT),
-                InvalidJobException,
-                18,
+            self.expect_unknown(
+                "wait(unknown id)", lambda: s.wait(made_up, drmaa.Session.TIMEOUT_NO_WAIT), drmaa.JobInfo
             )
+
+    def expect_unknown(self, what: str, call: Callable[[], object], answer: type) -> None:
+        """An unknown id: InvalidJobException (18) where the library raises it, else an invented *answer*."""
+        if DRM.raises_invalid_job:
+            self.expect_error(what, call, InvalidJobException, 18)
+            return
+        try:
+            result = call()
+        except DrmaaException as exc:
+            self.fail(f"{what}: expected a {answer.__name__}, got {type(exc).__name__}: {exc}")
+        else:
+            if not isinstance(result, answer):
+                self.fail(f"{what}: expected a {answer.__name__}, got {result!r}")
 
     def held_job(self, name: str) -> None:
         """A job on hold: timeout (23) on wait, then terminated and reaped without usage (24)."""
@@ -251,6 +270,13 @@ class Scenario:
         self.expect_error("wait(held job, 0)", lambda: s.wait(job_id, 0), ExitTimeoutException, 23)
         self.expect_error("wait(held job, 0.3)", lambda: s.wait(job_id, 0.3), ExitTimeoutException, 23)
         s.control(job_id, drmaa.JobControlAction.TERMINATE)
+        if not DRM.no_rusage_for_unrun:  # the library gives a JobInfo for a job that never ran
+            ended = s.wait(job_id, drmaa.Session.TIMEOUT_WAIT_FOREVER)
+            with self.lock:
+                self.reaped[ended.jobId] += 1
+            if ended.jobId != job_id:
+                self.fail(f"wait({job_id}) returned the JobInfo of job {ended.jobId}")
+            return
         exc = self.expect_error(
             "wait(terminated held job)",
             lambda: s.wait(job_id, drmaa.Session.TIMEOUT_WAIT_FOREVER),
@@ -274,7 +300,7 @@ class Scenario:
         own = _template(s, "exit 0", f"drmaa-it-{name}-own")
         bad = _template(s, "exit 0", f"drmaa-it-{name}-bad")
         try:
-            bad.nativeSpecification = f"-l nosuchresource_{index}=1"
+            bad.nativeSpecification = DRM.native_denied.format(id=f"nosuchresource_{index}")
             self.barrier.wait(timeout=60)  # every thread starts submitting at the same moment
             for step in range(self.jobs_per_thread):
                 if step % 2:
@@ -341,6 +367,8 @@ class Scenario:
         strangers = sorted(set(self.reaped) - set(self.submitted))
         if strangers:
             self.failures.append(f"reaped but never submitted: {strangers}")
+        if not DRM.raises_invalid_job:
+            return  # the library reaps nothing: ended jobs stay known until the DRM purges them
         try:
             job = self.session.wait(drmaa.Session.JOB_IDS_SESSION_ANY, drmaa.Session.TIMEOUT_NO_WAIT)
         except InvalidJobException:
@@ -397,9 +425,9 @@ def test_threads_share_one_session(
     scenario, seconds = play(session, THREADS, JOBS_PER_THREAD, jobs.track)
     record_property("threads_summary", scenario.summary(seconds))
     assert not scenario.failures, scenario.summary(seconds) + "\n" + "\n".join(scenario.failures[:50])
-    assert len(scenario.submitted) == 200
+    assert len(scenario.submitted) == THREADS * (JOBS_PER_THREAD + 1)
     # Every thread caused each of its errors and got its own message back.
-    assert set(scenario.errors) == {4, 14, 17, 18, 23, 24}, scenario.errors
+    assert set(scenario.errors) == DRM.scenario_error_codes, scenario.errors
 
 
 def test_threads_under_dev_mode(jobs: Any, tmp_path: Path) -> None:
@@ -426,6 +454,7 @@ def test_threads_under_dev_mode(jobs: Any, tmp_path: Path) -> None:
     assert "28 jobs by 4 threads" in summary and "failures: 0" in summary, summary
 
 
+@pytest.mark.not_on("slurm", "invalid-job")
 def test_concurrent_waits_for_one_job_reap_it_once(session: drmaa.Session, jobs: Any) -> None:
     job_id = jobs.submit("sleep 2")
     outcomes: list[object] = []
@@ -476,9 +505,11 @@ def test_one_template_shared_by_submitting_threads(session: drmaa.Session, jobs:
         info = session.wait(job_id, 120)
         assert info.jobId == job_id
         assert info.hasExited and info.exitStatus == int(job_id) % EXIT_MODULO, info
-    assert_nothing_left(session)
+    if DRM.raises_invalid_job:
+        assert_nothing_left(session)
 
 
+@pytest.mark.not_on("slurm", "aborted-info")
 def test_exit_while_threads_wait(session: drmaa.Session, jobs: Any) -> None:
     jt = jobs.template("sleep 60")
     job_ids = [jobs.run(jt) for _ in range(3)]

@@ -209,6 +209,12 @@ class FakeLibrary:
         to play a DRM that supports time limits.
     :ivar autofinish: if set, keyword arguments of :meth:`finish` applied to
         each job as soon as it is submitted (not on hold).
+    :ivar strlcpy: write output buffers as slurm-drmaa does (``strlcpy``: at
+        most ``length - 1`` bytes and a NUL) instead of as Grid Engine.
+    :ivar attribute_cap: if set, drmaa_get_attribute gives back at most this
+        many bytes of a value, however large the buffer (a library copying
+        through a fixed buffer of its own).
+    :ivar implementation: what drmaa_get_DRMAA_implementation says.
     :ivar block_seconds: how long, at most, a blocking wait really waits
         for a job to end (0: it does not wait at all); it returns as soon as
         the job ends (:meth:`finish`, TERMINATE) or the session exits. The
@@ -226,6 +232,9 @@ class FakeLibrary:
         self.vector_names = list(VECTOR_NAMES)
         self.autofinish: Optional[dict[str, Any]] = None
         self.block_seconds = 0.0
+        self.strlcpy = False
+        self.attribute_cap: Optional[int] = None
+        self.implementation = IMPLEMENTATION
         self.session: Optional[str] = None
         self.sessions: set[str] = set()
         self.templates: dict[int, Template] = {}
@@ -284,11 +293,14 @@ class FakeLibrary:
     # --- internals ---------------------------------------------------------------
 
     def _write(self, buffer: Any, length: int, data: bytes) -> None:
-        """Write like Grid Engine: at most *length* bytes, then a NUL at index len(data) (<= length)."""
+        """Write like Grid Engine: at most *length* bytes, then a NUL at index len(data) (<= length).
+
+        With :attr:`strlcpy`, write like slurm-drmaa: at most ``length - 1`` bytes and a NUL.
+        """
         if len(buffer) < length + 1:
             self.violations.append(f"buffer of {len(buffer)} bytes passed with length {length}: C writes past it")
             length = len(buffer) - 1
-        data = data[:length]
+        data = data[: length - 1 if self.strlcpy else length]
         buffer[: len(data) + 1] = data + b"\0"
 
     def _fail(self, code: int, diagnosis: Any, length: int, text: Optional[str] = None) -> int:
@@ -498,7 +510,7 @@ class FakeLibrary:
         template = self._template(jt)
         if template is None or name not in template.scalars:
             return self._fail(INVALID_ATTRIBUTE_VALUE, diagnosis, length)
-        self._write(value, value_len, template.scalars[name])
+        self._write(value, value_len, template.scalars[name][: self.attribute_cap])
         return SUCCESS
 
     def drmaa_set_vector_attribute(self, jt: Any, name: bytes, values: Any, diagnosis: Any, length: int) -> int:
@@ -737,7 +749,7 @@ class FakeLibrary:
         return SUCCESS
 
     def drmaa_get_DRMAA_implementation(self, drmaa_impl: Any, drmaa_impl_len: int, diagnosis: Any, length: int) -> int:
-        self._write(drmaa_impl, drmaa_impl_len, IMPLEMENTATION.encode())
+        self._write(drmaa_impl, drmaa_impl_len, self.implementation.encode())
         return SUCCESS
 
 

@@ -192,7 +192,7 @@ def test_end_of_list_code_25_never_escapes(fake: FakeLibrary) -> None:
 
 def test_list_value_cut_by_the_library_is_an_error_not_a_wrong_value(fake: FakeLibrary) -> None:
     handle = wrappers.JobIdsHandle(fake.new_list("job_ids", ["1", "9" * 2000]))
-    with pytest.raises(DrmaaException, match="a value of more than 1024 bytes was cut by the library"):
+    with pytest.raises(DrmaaException, match="a list element fills the 1024-byte buffer: the library may have cut it"):
         helpers.read_job_ids(handle)
     assert fake.outstanding() == {}
 

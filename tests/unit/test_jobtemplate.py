@@ -106,8 +106,11 @@ CONVERSIONS = [
     ("joinFiles", b"N", b"n", False),
     ("hardWallclockTimeLimit", 60, b"0:01:00", 60),
     ("softWallclockTimeLimit", datetime.timedelta(hours=1, seconds=5), b"1:00:05", 3605),
-    ("hardRunDurationLimit", "1:30", b"1:30", 90),
-    ("softRunDurationLimit", "00:01:00", b"00:01:00", 60),
+    ("hardRunDurationLimit", "1:30", b"0:01:30", 90),  # DRMAA's [[h:]m:]s: 90 s, never 1 h 30 min
+    ("softRunDurationLimit", "00:01:00", b"0:01:00", 60),
+    ("hardWallclockTimeLimit", "5400", b"1:30:00", 5400),
+    ("hardWallclockTimeLimit", b" 2:0:5 ", b"2:00:05", 7205),
+    ("hardWallclockTimeLimit", "0:90:00", b"1:30:00", 5400),
     ("hardWallclockTimeLimit", 1.5, b"0:00:02", 2),
     ("hardWallclockTimeLimit", 90061, b"25:01:01", 90061),
     ("hardWallclockTimeLimit", "unlimited", b"unlimited", "unlimited"),
@@ -284,9 +287,145 @@ def test_list_item_that_cannot_be_written_as_text_is_refused(fake: FakeLibrary, 
 
 
 def test_list_item_too_long_for_linux_is_refused(fake: FakeLibrary, jt: JobTemplate) -> None:
-    with pytest.raises(ValueError, match=r"args\[0\]: 131072 bytes is longer than"):
-        jt.args = ["x" * 131072]
+    with pytest.raises(ValueError, match=r"args\[0\]: 131071 bytes is longer than the 131070 bytes"):
+        jt.args = ["x" * 131071]
     assert "drmaa_set_vector_attribute" not in fake.calls
+
+
+def test_longest_list_item_reads_back_whole_from_a_strlcpy_library(fake: FakeLibrary, jt: JobTemplate) -> None:
+    fake.strlcpy = True
+    jt.args = ["x" * 131070]
+    assert jt.args == ["x" * 131070]
+
+
+# --- values never read back cut ------------------------------------------------------------
+
+LONG_SCALARS = ["jobName", "nativeSpecification", "workingDirectory", "deadlineTime", "remoteCommand"]
+
+
+@pytest.mark.parametrize("strlcpy", [False, True], ids=["grid-engine-writes", "slurm-drmaa-writes"])
+@pytest.mark.parametrize("name", LONG_SCALARS)
+@pytest.mark.parametrize("length", [1022, 1023, 1024, 1025, 4094, 4095, 4096, 5000])
+def test_long_value_reads_back_whole_however_the_library_cuts(
+    fake: FakeLibrary, jt: JobTemplate, strlcpy: bool, name: str, length: int
+) -> None:
+    fake.strlcpy = strlcpy
+    fake.scalar_names += OPTIONAL_NAMES
+    value = "0" * length
+    setattr(jt, name, value)
+    assert getattr(jt, name) == value
+
+
+def test_value_filling_all_but_the_last_byte_is_read_again_with_more_room(fake: FakeLibrary, jt: JobTemplate) -> None:
+    fake.strlcpy = True  # slurm-drmaa: 1023 characters and a NUL in the 1024-byte buffer
+    jt.jobName = "0" * 5000
+    fake.calls.clear()
+    assert len(jt.jobName) == 5000
+    assert fake.calls.count("drmaa_get_attribute") == 3  # 1024, 4096, 16384
+
+
+def test_short_value_is_read_once(fake: FakeLibrary, jt: JobTemplate) -> None:
+    fake.strlcpy = True
+    jt.jobName = "0" * 1021
+    fake.calls.clear()
+    assert jt.jobName == "0" * 1021
+    assert fake.calls.count("drmaa_get_attribute") == 1
+
+
+@pytest.mark.parametrize("strlcpy", [False, True], ids=["grid-engine-writes", "slurm-drmaa-writes"])
+def test_library_that_cannot_give_a_value_whole_raises_instead_of_cutting(
+    fake: FakeLibrary, jt: JobTemplate, strlcpy: bool
+) -> None:
+    fake.strlcpy = strlcpy
+    fake.attribute_cap = 1023  # copies through a buffer of its own, whatever room it is offered
+    jt.jobName = "0" * 5000
+    with pytest.raises(errors.DrmaaException, match=r"^jobName: the library gives back only 1023 of the 5000 bytes"):
+        jt.jobName  # noqa: B018 - the read is the test
+    jt.jobName = "0" * 900  # a shorter value replaces the long one and reads back whole
+    assert jt.jobName == "0" * 900
+
+
+def test_value_the_library_changed_is_returned_as_the_library_has_it(fake: FakeLibrary, jt: JobTemplate) -> None:
+    jt.jobName = "0" * 5000
+    stored(fake).scalars[b"drmaa_job_name"] = b"1" * 2000  # not a prefix of what was set: no cut
+    assert jt.jobName == "1" * 2000
+
+
+def test_library_that_fills_every_buffer_is_an_error_not_a_loop(
+    fake: FakeLibrary, jt: JobTemplate, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(helpers, "MAX_VALUE_BUFFER", 16384)
+    jt.jobName = "0" * 100_000
+    with pytest.raises(errors.DrmaaException, match="filled a buffer of 16384 bytes"):
+        jt.jobName  # noqa: B018 - the read is the test
+
+
+@pytest.mark.parametrize("strlcpy", [False, True], ids=["grid-engine-writes", "slurm-drmaa-writes"])
+def test_library_strings_read_back_whole(fake: FakeLibrary, strlcpy: bool) -> None:
+    fake.strlcpy = strlcpy
+    fake.implementation = "I" * 3000
+    assert Session.drmaaImplementation == "I" * 3000
+
+
+# --- time limits mean the same duration to the binding and to the DRM ---------------------
+
+
+def slurm_drmaa(fake: FakeLibrary) -> None:
+    fake.implementation = "DRMAA for Slurm 1.2.0-dev.158e2fb"
+    fake.strlcpy = True
+    fake.scalar_names += OPTIONAL_NAMES
+
+
+@pytest.mark.parametrize(
+    ("value", "sent", "read"),
+    [
+        (60, b"0:01:00", 60),
+        ("1:30:00", b"1:30:00", 5400),
+        ("2:00", b"0:02:00", 120),
+        ("600", b"0:10:00", 600),
+        (datetime.timedelta(hours=2), b"2:00:00", 7200),
+        (0, b"0:00:00", 0),
+        ("INFINITY", b"INFINITY", "INFINITY"),
+    ],
+)
+def test_whole_minute_limits_reach_slurm_drmaa_as_h_mm_ss(
+    fake: FakeLibrary, jt: JobTemplate, value: Any, sent: bytes, read: Any
+) -> None:
+    slurm_drmaa(fake)
+    jt.hardWallclockTimeLimit = value
+    assert stored(fake).scalars[b"drmaa_wct_hlimit"] == sent
+    assert jt.hardWallclockTimeLimit == read
+
+
+@pytest.mark.parametrize("value", [90, "1:30", 30, "0:00:59", 60.5, datetime.timedelta(seconds=61)])
+def test_limit_with_seconds_is_refused_where_the_library_drops_them(
+    fake: FakeLibrary, jt: JobTemplate, value: Any
+) -> None:
+    slurm_drmaa(fake)
+    with pytest.raises(ValueError, match=r"^hardWallclockTimeLimit: this DRMAA library keeps only whole minutes"):
+        jt.hardWallclockTimeLimit = value
+    assert "drmaa_set_attribute" not in fake.calls
+
+
+def test_limit_with_seconds_is_sent_where_the_library_keeps_them(fake: FakeLibrary, jt: JobTemplate) -> None:
+    fake.scalar_names += OPTIONAL_NAMES
+    jt.hardWallclockTimeLimit = "1:30"
+    assert stored(fake).scalars[b"drmaa_wct_hlimit"] == b"0:01:30"
+    assert jt.hardWallclockTimeLimit == 90
+
+
+def test_the_library_is_asked_what_it_is_once(fake: FakeLibrary, jt: JobTemplate) -> None:
+    slurm_drmaa(fake)
+    for seconds in (90, 150, 210):
+        with pytest.raises(ValueError, match="whole minutes"):
+            jt.hardWallclockTimeLimit = seconds
+    assert fake.calls.count("drmaa_get_DRMAA_implementation") == 1
+
+
+def test_too_many_digits_for_a_limit_is_a_value_error(fake: FakeLibrary, jt: JobTemplate) -> None:
+    fake.scalar_names += OPTIONAL_NAMES
+    with pytest.raises(ValueError, match="too many digits"):
+        jt.hardWallclockTimeLimit = "9" * 5000
 
 
 def test_one_codec_round_trips_non_ascii(fake: FakeLibrary, jt: JobTemplate) -> None:
