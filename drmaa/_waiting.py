@@ -117,6 +117,7 @@ class _State:
         self.relays = 0  # relay_begin() calls not yet ended
         self.rounds = 0  # round_done() calls: each relay's C calls whose outcome is kept or handed out
         self.awaited: dict[str, int] = {}  # job id -> relayed waits for it
+        self.copies: set[str] = set()  # kept only for those waits (the executor has the job too)
 
 
 _local = threading.local()  # .reaping_only: this thread's waits go straight to the library
@@ -337,11 +338,14 @@ def _take_kept(state: _State, job_id: Optional[str]) -> Optional[_Outcome]:
         with state.lock:
             if job_id is None:
                 for name in state.kept:
+                    if name in state.copies:  # an executor's job, kept only for a wait by its id
+                        continue
                     taken = state.kept[name]
                     del state.kept[name]
                     break
             elif job_id in state.kept:
                 name = job_id
+                state.copies.discard(name)
                 taken = state.kept[name]
                 del state.kept[name]
         return taken
@@ -407,6 +411,9 @@ def _relayed(
                 left = state.awaited.pop(wanted) - 1
                 if left:
                     state.awaited[wanted] = left
+                elif wanted in state.copies:  # nobody took the copy: its owner has the job
+                    state.copies.discard(wanted)
+                    state.kept.pop(wanted, None)
 
 
 def _relayed_until(
@@ -445,7 +452,7 @@ def _relayed_until(
                 raise helpers.make_error(_NO_ACTIVE_SESSION, b"the session was exited while waiting")
             if not state.relays:
                 return None
-            if (state.kept and wanted is None) or wanted in state.kept:
+            if wanted in state.kept if wanted is not None else len(state.kept) > len(state.copies):
                 continue
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -515,6 +522,7 @@ def keep_if_awaited(job_id: str, result: Any) -> None:
     with state.lock:
         if job_id in state.awaited:
             state.kept[job_id] = _as_outcome(result)
+            state.copies.add(job_id)
             state.changed.notify_all()
 
 
@@ -549,9 +557,11 @@ def synchronize(job_ids: list[bytes], timeout: Any, dispose: bool, attempt: Call
         with state.lock:
             if JOB_IDS_SESSION_ALL in job_ids:
                 state.kept.clear()
+                state.copies.clear()
             else:
                 for job_id in job_ids:
                     state.kept.pop(helpers.to_str(job_id), None)
+                    state.copies.discard(helpers.to_str(job_id))
 
 
 def forget() -> None:
@@ -563,6 +573,7 @@ def forget() -> None:
     with state.lock:
         state.generation += 1
         state.kept.clear()
+        state.copies.clear()
         state.running.clear()
         state.changed.notify_all()
 
