@@ -298,6 +298,19 @@ def test_a_blocking_plain_wait_for_a_future_job_gets_it_as_the_future_does(
         fake.finish(busy.jobId)
 
 
+def test_the_watcher_makes_one_library_wait_per_check_interval(
+    fake: FakeLibrary, session: type[Session], jt: JobTemplate
+) -> None:
+    fake.block_seconds = 0.2  # each library wait of the watcher ends (times out) after 0.2 s of real time
+    with JobExecutor(session, check_interval=3) as executor:
+        future = executor.submit(jt)
+        time.sleep(0.7)
+        fake.finish(future.jobId)
+    waits = [entry for entry in fake.timeouts if entry[0] == "drmaa_wait"]
+    assert len(waits) >= 2
+    assert set(waits) == {("drmaa_wait", 3)}  # the whole interval in one call, never slices of it
+
+
 def test_a_relayed_plain_wait_for_an_unknown_job_raises_invalid_job(
     executor: JobExecutor, jt: JobTemplate, session: type[Session], fake: FakeLibrary
 ) -> None:
