@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-"""What watching N jobs costs: drmaa.futures (one wait for any job) against a jobStatus polling loop.
+"""What watching N jobs costs: drmaa.futures against a jobStatus polling loop.
 
     python3 benchmarks/watching.py [--counts 10,100,1000] [--idle SECONDS] [--json PATH] [--quick]
 
 See benchmarks/README.rst ("Watching many jobs"). Runs under
-``scripts/local-sge exec`` by itself when libdrmaa's environment is not set.
-Every job it submits is named ``drmaabench_watch_<pid>`` and is deleted at
-the end, also on an error or Ctrl-C.
+``scripts/local-sge exec`` by itself when libdrmaa's environment is not set;
+under ``scripts/local-slurm exec`` it measures Slurm, counting slurmctld's
+requests with ``sdiag``. Every job it submits is named
+``drmaabench_watch_<pid>`` and is deleted at the end, also on an error or
+Ctrl-C.
 """
 
 from __future__ import annotations
@@ -27,13 +29,26 @@ from typing import Any, Callable, Optional
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 LOCAL_SGE = REPO / "scripts" / "local-sge"
-QMASTER_PID = Path("/var/spool/gridengine/qmaster/qmaster.pid")
+#: Where each DRM's controller writes its pid.
+CONTROLLER_PID = {
+    "sge": Path("/var/spool/gridengine/qmaster/qmaster.pid"),
+    "slurm": Path("/run/slurm/slurmctld.pid"),
+}
+#: slurmctld's RPCs of one slurm-drmaa poll of one job (``slurm_load_job``), as ``sdiag`` names them.
+SLURM_POLL_RPCS = ("REQUEST_JOB_INFO_SINGLE", "REQUEST_FED_INFO")
 
-if "SGE_ROOT" not in os.environ and os.environ.get("DRMAA_BENCH_REEXEC") != "1":
+if (
+    "SGE_ROOT" not in os.environ
+    and "DRMAA_LIBRARY_PATH" not in os.environ
+    and os.environ.get("DRMAA_BENCH_REEXEC") != "1"
+):
     os.environ["DRMAA_BENCH_REEXEC"] = "1"
     os.execv(str(LOCAL_SGE), [str(LOCAL_SGE), "exec", sys.executable, *sys.argv])
 
 sys.path.insert(0, str(REPO))
+sys.path.insert(1, str(HERE))
+from waitcost import sdiag_rpcs  # noqa: E402
+
 import drmaa  # noqa: E402
 from drmaa import wrappers  # noqa: E402
 from drmaa.futures import JobExecutor, JobFuture  # noqa: E402
@@ -73,40 +88,61 @@ class CountingLibrary:
             return Counter(self.counts)
 
 
-def qmaster_cpu() -> Optional[float]:
-    """CPU seconds sge_qmaster has used so far (user + system), or None if it cannot be read."""
+def controller_cpu(drm: str) -> Optional[float]:
+    """CPU seconds the controller (sge_qmaster, slurmctld) has used so far (user + system), or None."""
     try:
-        pid = QMASTER_PID.read_text().strip()
+        pid = CONTROLLER_PID[drm].read_text().strip()
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return None
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-class Meter:
-    """C calls, this process's CPU time and qmaster's CPU time over a stretch of wall time."""
+def slurm_polls() -> Optional[int]:
+    """slurmctld's count of the RPCs of job polls so far (all clients), or None."""
+    rpcs = sdiag_rpcs()
+    return None if rpcs is None else sum(rpcs.get(name, 0) for name in SLURM_POLL_RPCS)
 
-    def __init__(self, counting: CountingLibrary) -> None:
+
+class Meter:
+    """C calls, requests to the controller, this process's and the controller's CPU time over a stretch of time.
+
+    Requests to the controller: on Grid Engine each ``drmaa_job_ps`` (its
+    ``drmaa_wait`` is answered from the session's own job list); on Slurm
+    the RPCs of job polls that slurmctld counted (``sdiag``; nobody else may
+    use the cluster meanwhile).
+    """
+
+    def __init__(self, counting: CountingLibrary, drm: str) -> None:
         self.counting = counting
+        self.drm = drm
         self.calls0 = counting.snapshot()
+        self.polls0 = slurm_polls() if drm == "slurm" else None
         self.cpu0 = time.process_time()
-        self.qmaster0 = qmaster_cpu()
+        self.controller0 = controller_cpu(drm)
         self.wall0 = time.monotonic()
 
     def read(self) -> dict[str, Any]:
         seconds = time.monotonic() - self.wall0
         calls = self.counting.snapshot()
         calls.subtract(self.calls0)
-        qmaster = qmaster_cpu()
+        controller = controller_cpu(self.drm)
+        if self.drm == "slurm":
+            polls = slurm_polls()
+            requests = None if polls is None or self.polls0 is None else polls - self.polls0
+        else:
+            requests = calls["drmaa_job_ps"]
         return {
             "seconds": round(seconds, 3),
             "c_calls": sum(calls.values()),
             "c_calls_per_s": round(sum(calls.values()) / seconds, 2),
             "job_ps_per_s": round(calls["drmaa_job_ps"] / seconds, 2),
+            "requests": requests,
+            "requests_per_s": None if requests is None else round(requests / seconds, 2),
             "cpu_ms_per_s": round(1000 * (time.process_time() - self.cpu0) / seconds, 2),
-            "qmaster_cpu_ms_per_s": None
-            if qmaster is None or self.qmaster0 is None
-            else round(1000 * (qmaster - self.qmaster0) / seconds, 2),
+            "controller_cpu_ms_per_s": None
+            if controller is None or self.controller0 is None
+            else round(1000 * (controller - self.controller0) / seconds, 2),
             "by_function": dict(calls),
         }
 
@@ -144,16 +180,16 @@ def latencies(ends: dict[str, Path], seen: dict[str, float]) -> list[float]:
 
 
 def through_futures(
-    session: drmaa.Session, counting: CountingLibrary, count: int, idle: float, scratch: Path
+    session: drmaa.Session, counting: CountingLibrary, drm: str, count: int, idle: float, scratch: Path
 ) -> dict[str, Any]:
     held, quick = templates(session, scratch)
     seen: dict[str, float] = {}
     with JobExecutor(session, check_interval=INTERVAL) as executor:
         futures = executor.submit_bulk(held, 1, count, 1)
-        meter = Meter(counting)
+        meter = Meter(counting, drm)
         time.sleep(idle)
         watching = meter.read()
-        meter = Meter(counting)
+        meter = Meter(counting, drm)
         running: list[JobFuture] = []
 
         def submit(jt: Any) -> str:
@@ -197,6 +233,7 @@ def wait_pass(session: drmaa.Session, ids: list[str], seen: dict[str, float]) ->
 def polling_loop(
     session: drmaa.Session,
     counting: CountingLibrary,
+    drm: str,
     count: int,
     idle: float,
     scratch: Path,
@@ -209,14 +246,14 @@ def polling_loop(
     def one_pass(ids: list[str]) -> None:
         each_pass(session, ids, seen)
 
-    meter = Meter(counting)
+    meter = Meter(counting, drm)
     deadline = time.monotonic() + idle
     while time.monotonic() < deadline:
         started = time.monotonic()
         one_pass(job_ids)  # a pass starts every INTERVAL seconds, or at once after a longer pass
         time.sleep(max(0.0, min(INTERVAL - (time.monotonic() - started), deadline - time.monotonic())))
     watching = meter.read()
-    meter = Meter(counting)
+    meter = Meter(counting, drm)
     ends = submit_quick(session, quick, scratch, session.runJob)
     everything = job_ids + list(ends)
     while not all(job_id in seen for job_id in ends):
@@ -232,9 +269,9 @@ def polling_loop(
 
 
 def wait_loop(
-    session: drmaa.Session, counting: CountingLibrary, count: int, idle: float, scratch: Path
+    session: drmaa.Session, counting: CountingLibrary, drm: str, count: int, idle: float, scratch: Path
 ) -> dict[str, Any]:
-    return polling_loop(session, counting, count, idle, scratch, wait_pass)
+    return polling_loop(session, counting, drm, count, idle, scratch, wait_pass)
 
 
 METHODS = {"futures": through_futures, "jobStatus loop": polling_loop, "wait(id, 0) loop": wait_loop}
@@ -246,11 +283,13 @@ def table(results: list[dict[str, Any]]) -> str:
         "method",
         "C calls/s",
         "job_ps/s",
+        "requests/s",
         "CPU ms/s",
-        "qmaster CPU ms/s",
+        "controller CPU ms/s",
         "latency p50",
         "latency max",
         "C calls, 8 jobs ending",
+        "requests, 8 jobs ending",
     )
     rows = []
     for result in results:
@@ -261,11 +300,13 @@ def table(results: list[dict[str, Any]]) -> str:
                 result["method"],
                 f"{idle['c_calls_per_s']:.1f}",
                 f"{idle['job_ps_per_s']:.1f}",
+                "?" if idle["requests_per_s"] is None else f"{idle['requests_per_s']:.1f}",
                 f"{idle['cpu_ms_per_s']:.1f}",
-                "?" if idle["qmaster_cpu_ms_per_s"] is None else f"{idle['qmaster_cpu_ms_per_s']:.1f}",
+                "?" if idle["controller_cpu_ms_per_s"] is None else f"{idle['controller_cpu_ms_per_s']:.1f}",
                 f"{statistics.median(lat):.2f} s",
                 f"{max(lat):.2f} s",
                 f"{result['ending']['c_calls']:,}",
+                "?" if result["ending"]["requests"] is None else f"{result['ending']['requests']:,}",
             )
         )
     widths = [max(len(cell) for cell in column) for column in zip(header, *rows)]
@@ -289,20 +330,24 @@ def main() -> int:
     wrappers.lib = counting
     results = []
     started = time.monotonic()
+    drm = "sge"
     try:
         with drmaa.Session() as session, tempfile.TemporaryDirectory(prefix="drmaabench-") as scratch:
+            drm = "slurm" if "slurm" in session.drmsInfo.lower() else "sge"
             for count in counts:
                 for method, measure in METHODS.items():
                     print(f"[{time.strftime('%H:%M:%S')}] N={count} {method}", file=sys.stderr, flush=True)
-                    result = measure(session, counting, count, idle, Path(scratch))
+                    result = measure(session, counting, drm, count, idle, Path(scratch))
                     results.append({"count": count, "method": method, **result})
     finally:
-        subprocess.run(["qdel", TAG], capture_output=True, check=False)
+        delete = ["scancel", "--name", TAG] if drm == "slurm" else ["qdel", TAG]
+        subprocess.run(delete, capture_output=True, check=False)
     text = table(results)
     print(text)
     print(f"({len(results)} runs in {time.monotonic() - started:.0f} s; idle watching {idle:.0f} s each)")
     if args.json:
-        args.json.write_text(json.dumps({"idle_seconds": idle, "results": results, "table": text}, indent=2) + "\n")
+        document = {"drm": drm, "idle_seconds": idle, "results": results, "table": text}
+        args.json.write_text(json.dumps(document, indent=2) + "\n")
     return 0
 
 
