@@ -55,6 +55,7 @@ from drmaa.errors import ExitTimeoutException, InvalidJobException, NoResourceUs
 __all__ = [
     "final_state",
     "forget",
+    "generation",
     "keep",
     "keep_if_awaited",
     "kept_jobs",
@@ -576,6 +577,11 @@ def forget() -> None:
         state.copies.clear()
         state.running.clear()
         state.changed.notify_all()
+
+
+def generation() -> int:
+    """A number that changes when the session ends (job ids may come back in the next one)."""
+    return _state.generation
 
 
 def kept_jobs() -> list[str]:

@@ -4,18 +4,31 @@ It is built on the public :class:`~drmaa.Session` API alone, and nothing in
 the package imports it: ``import drmaa`` does not load it. The 0.7.9 API is
 unchanged by it.
 
-How completion is learned: one thread per executor waits for
-``JOB_IDS_SESSION_ANY`` (:meth:`Session.wait <drmaa.Session.wait>`), so
-watching any number of jobs costs the same as watching one, and the
-scheduler is asked nothing per job. That wait reaps every job of the session
-that ends, including jobs that other code of the program submitted with
-:meth:`~drmaa.Session.runJob`: their results are kept, and that code finds
-them with :meth:`~drmaa.Session.wait` (and :meth:`~drmaa.Session.jobStatus`
-reports them ``done`` or ``failed``) as if nothing had happened. While that
-thread runs, a plain blocking ``wait`` makes no library wait of its own: it
-sleeps until the thread keeps its job, so the scheduler is asked no more
-and no job is reaped by two calls at once. Conversely, when plain ``wait``
-reaps a job of an executor, the job's future gets the result.
+How completion is learned: one thread per executor, in one of two ways,
+chosen by what the library is (:func:`_waits_poll_each_job`).
+
+- Relaying (Grid Engine, and any library whose wait learns of ended jobs
+  without asking the DRM about each): the thread waits for
+  ``JOB_IDS_SESSION_ANY`` (:meth:`Session.wait <drmaa.Session.wait>`), so
+  watching any number of jobs costs the same as watching one, and the
+  scheduler is asked nothing per job. That wait reaps every job of the
+  session that ends, including jobs that other code of the program submitted
+  with :meth:`~drmaa.Session.runJob`: their results are kept, and that code
+  finds them with :meth:`~drmaa.Session.wait` (and
+  :meth:`~drmaa.Session.jobStatus` reports them ``done`` or ``failed``) as if
+  nothing had happened. While that thread runs, a plain blocking ``wait``
+  makes no library wait of its own: it sleeps until the thread keeps its
+  job, so the scheduler is asked no more and no job is reaped by two calls
+  at once.
+- Rounds (slurm-drmaa, whose every wait for any job asks the controller
+  about every job of the session and then reaps one): once per check
+  interval the thread calls ``wait(jobId, TIMEOUT_NO_WAIT)`` for each of the
+  executor's own pending jobs, one request per job, the cost of a
+  ``jobStatus`` polling loop. It reaps no other job, and plain waits make
+  their own library calls, as in drmaa-python 0.7.9.
+
+Either way, when plain ``wait`` reaps a job of an executor, the job's future
+gets the result.
 """
 
 from __future__ import annotations
@@ -65,6 +78,22 @@ _ALREADY_OVER = (
     ResumeInconsistentStateException,
     SuspendInconsistentStateException,
 )
+
+
+def _waits_poll_each_job(session: Session) -> bool:
+    """True if the library answers a wait for any job by asking the DRM about each job of the session.
+
+    slurm-drmaa does (one ``slurm_load_job`` per job before it reaps one),
+    so reaping N jobs that end together with ``wait(JOB_IDS_SESSION_ANY)``
+    costs about N*N requests, and a job whose turn comes later than
+    slurmctld's ``MinJobAge`` is purged, after which the library invents its
+    result. Grid Engine's library learns of ended jobs from qmaster's events.
+    """
+    try:
+        said = f"{session.drmaaImplementation} {session.drmsInfo}"
+    except DrmaaException:
+        return False
+    return "slurm" in said.lower()
 
 
 def _info(outcome: Any) -> JobInfo:
@@ -187,7 +216,11 @@ class JobExecutor:
     :param check_interval: (at least 0.01) after this many seconds without any job ending,
         the watching thread asks the DRM about one job (one
         :meth:`~drmaa.Session.jobStatus`) to learn whether it can still be
-        reached; also the longest single wait of that thread.
+        reached; also the longest single wait of that thread. On a library
+        whose waits ask the DRM about each job (slurm-drmaa), the time
+        between two rounds of ``wait(jobId, TIMEOUT_NO_WAIT)`` over the
+        executor's pending jobs: one request per job per interval, and a job
+        that ends is reaped within about one interval.
     :param outage_grace: how long the DRM may stay unreachable before every
         pending future fails with the DRMAA exception that says so. 0 (the
         default) fails them at the first failed check, as a plain call
@@ -214,7 +247,11 @@ class JobExecutor:
         # Held while submitting and registering a job, and while looking one up:
         # whoever reaps a job of ours finds it registered (see _claim).
         self._lock = threading.Lock()
+        self._emptied = threading.Condition(self._lock)  # _pending became empty
         self._pending: dict[str, JobFuture] = {}  # jobs not reaped yet, cancelled ones included
+        self._outcomes_had: set[str] = set()  # jobs of ours whose outcome we had, in this session
+        self._outcomes_session = _waiting.generation()
+        self._rounds: Optional[bool] = None  # how the thread watches (module docstring); known at its first start
         self._thread: Optional[threading.Thread] = None
         self._shutdown = False
         self._turn = 0
@@ -268,8 +305,11 @@ class JobExecutor:
             for future in futures:
                 self._pending[future.jobId] = future
             if futures and self._thread is None:
+                if self._rounds is None:
+                    self._rounds = _waits_poll_each_job(self._session)
                 self._thread = threading.Thread(target=self._watch, name="drmaa.futures watcher", daemon=True)
-                _waiting.relay_begin()  # before it starts: a plain wait from now on relies on it
+                if not self._rounds:
+                    _waiting.relay_begin()  # before it starts: a plain wait from now on relies on it
                 self._thread.start()
         return futures
 
@@ -331,33 +371,99 @@ class JobExecutor:
 
     # --- watching ----------------------------------------------------------------------
 
+    def _take(self, job_id: str) -> Optional[JobFuture]:
+        """Remove a job from the pending ones; the caller holds ``_lock``."""
+        future = self._pending.pop(job_id, None)
+        self._missing.pop(job_id, None)
+        if future is not None and not self._pending:
+            self._emptied.notify_all()
+        return future
+
     def _claim(self, job_id: str, outcome: Any) -> bool:
-        """The owner hook of :mod:`drmaa._reaped`: take the outcome of a job of ours."""
+        """The owner hook of :mod:`drmaa._reaped`: take the outcome of a job of ours.
+
+        True also for a job of ours reaped already (reaped by two callers at
+        once, as slurm-drmaa allows): it is never anybody else's.
+        """
         with self._lock:
-            future = self._pending.pop(job_id, None)
-            self._missing.pop(job_id, None)
-        if future is None:
-            return False
-        future._resolve(outcome)  # outside the lock: done-callbacks run here
-        return True
+            future = self._take(job_id)
+            session = _waiting.generation()
+            if session != self._outcomes_session:  # ids of an ended session may come back
+                self._outcomes_had.clear()
+                self._outcomes_session = session
+            ours = future is not None or job_id in self._outcomes_had
+            if future is not None:
+                self._outcomes_had.add(job_id)
+        if future is not None:
+            future._resolve(outcome)  # outside the lock: done-callbacks run here
+        return ours
 
     def _fail_all(self, exc: BaseException) -> None:
         with self._lock:
             futures = list(self._pending.values())
             self._pending.clear()
             self._missing.clear()
+            self._emptied.notify_all()
         if futures:
             _log.error("%d pending job futures fail: %s: %s", len(futures), type(exc).__name__, exc)
         for future in futures:
             future._fail(exc)
 
     def _watch(self) -> None:
-        """The background thread: it reaps every job of the session for everyone while ours are pending."""
+        """The background thread: it reaps every job of the session for everyone, or ours in rounds."""
+        if self._rounds:
+            self._poll()
+            return
         try:
             with _waiting.reaping_only():
                 self._relay()
         finally:
             _waiting.relay_end()
+
+    def _poll(self) -> None:
+        """A round of ``wait(jobId, TIMEOUT_NO_WAIT)`` over our pending jobs per check interval, until none is left."""
+        trouble_since: Optional[float] = None
+        while True:
+            started = time.monotonic()
+            with self._lock:
+                job_ids = list(self._pending)
+                if not job_ids:
+                    self._thread = None
+                    return
+            trouble_since = self._round(job_ids, trouble_since)
+            with self._emptied:
+                self._emptied.wait_for(lambda: not self._pending, started + self._check_interval - time.monotonic())
+
+    def _round(self, job_ids: list[str], trouble_since: Optional[float]) -> Optional[float]:
+        """Reap each of *job_ids* that has ended; return when trouble began, or None."""
+        for job_id in job_ids:
+            with self._lock:
+                if job_id not in self._pending:  # reaped by a plain wait meanwhile
+                    continue
+            try:
+                self._reap_own(job_id)
+            except NoActiveSessionException as exc:
+                self._fail_all(exc)
+                return None
+            except DrmaaException as exc:  # the DRM cannot be reached: the round ends here
+                return self._trouble(exc, trouble_since)
+            except BaseException as exc:  # noqa: BLE001 - a defect: fail the futures rather than hang them
+                self._fail_all(exc)
+                return None
+        return None
+
+    def _reap_own(self, job_id: str) -> None:
+        """One ``wait(jobId, TIMEOUT_NO_WAIT)``: one request to the DRM; the future gets what it reaps."""
+        try:
+            outcome: Any = self._session.wait(job_id, TIMEOUT_NO_WAIT)
+        except NoResourceUsageException as exc:
+            outcome = exc
+        except ExitTimeoutException:
+            return
+        except InvalidJobException as exc:  # reaped elsewhere, or not of this session
+            self._gone(job_id, exc)
+            return
+        self._claim(job_id, outcome)  # Session.wait handed it over already; the future is settled once
 
     def _relay(self) -> None:
         """One wait for any job of the session at a time, until none of ours is left."""
@@ -441,20 +547,26 @@ class JobExecutor:
         except ExitTimeoutException:
             return False
         except DrmaaException as exc:  # InvalidJobException: reaped elsewhere, or not of this session
-            # Another caller that reaped the job hands it over just after its
-            # library call: only a job still missing a while later is gone.
-            now = time.monotonic()
-            with self._lock:
-                since = self._missing.setdefault(job_id, now)
-                if now - since < min(1.0, self._check_interval):
-                    return False
-                del self._missing[job_id]
-                future = self._pending.pop(job_id, None)
-            if future is not None:
-                future._fail(exc)
-            return True
+            return self._gone(job_id, exc)
         if not self._claim(job_id, outcome):
             _waiting.keep(job_id, outcome)
+        return True
+
+    def _gone(self, job_id: str, exc: DrmaaException) -> bool:
+        """The library does not know a pending job of ours: fail its future once that holds a while.
+
+        Another caller that reaped the job hands it over just after its
+        library call: only a job still missing a while later is gone. False
+        if it is given that while.
+        """
+        now = time.monotonic()
+        with self._lock:
+            since = self._missing.setdefault(job_id, now)
+            if now - since < min(1.0, self._check_interval):
+                return False
+            future = self._take(job_id)
+        if future is not None:
+            future._fail(exc)
         return True
 
     def _sweep(self) -> None:

@@ -203,6 +203,7 @@ class FakeLibrary:
     :ivar calls: names of the C functions called, in order.
     :ivar timeouts: ``(function, timeout)`` of every drmaa_wait/drmaa_synchronize.
     :ivar wait_threads: the thread that made each of those calls.
+    :ivar wait_jobs: the job id each drmaa_wait asked for, in order.
     :ivar violations: things a real library would crash or hang on (NULL or
         unknown handles released, buffers too small, waiting for ever).
     :ivar scalar_names: supported scalar attributes; add :data:`OPTIONAL_NAMES`
@@ -225,6 +226,7 @@ class FakeLibrary:
         self.calls: list[str] = []
         self.timeouts: list[tuple[str, int]] = []
         self.wait_threads: list[threading.Thread] = []
+        self.wait_jobs: list[str] = []
         self.violations: list[str] = []
         self.allocated: Counter[str] = Counter()
         self.freed: Counter[str] = Counter()
@@ -670,6 +672,7 @@ class FakeLibrary:
         if self.session is None:
             return self._fail(NO_ACTIVE_SESSION, diagnosis, length)
         self.timeouts.append(("drmaa_wait", timeout))
+        self.wait_jobs.append(job_id.decode(errors="replace"))
         self.wait_threads.append(threading.current_thread())
         job = self._waitable(job_id)
         if job is None and timeout:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import concurrent.futures
 import gc
 import logging
@@ -489,22 +490,32 @@ def test_wait_any_failing_with_a_drm_error_fails_the_futures(
     session.wait(future.jobId)
 
 
-def test_outage_grace_rides_out_a_short_outage(fake: FakeLibrary, session: type[Session], jt: JobTemplate) -> None:
+@pytest.mark.parametrize(
+    ("implementation", "check"),
+    [("FAKE-DRMAA 1.0", "drmaa_job_ps"), ("DRMAA for Slurm 1.1.6", "drmaa_wait")],
+    ids=["relaying", "rounds"],
+)
+def test_outage_grace_rides_out_a_short_outage(
+    fake: FakeLibrary, session: type[Session], jt: JobTemplate, implementation: str, check: str
+) -> None:
+    fake.implementation = implementation  # what fails while the DRM is away: the check, or the round's waits
     with JobExecutor(session, check_interval=0.1, outage_grace=60) as executor:
         future = executor.submit(jt)
         for _ in range(3):
-            fake.fail_next("drmaa_job_ps", 2)
+            fake.fail_next(check, 2)
         deadline = time.monotonic() + BOUND
-        while fake._injected.get("drmaa_job_ps") and time.monotonic() < deadline:
+        while fake._injected.get(check) and time.monotonic() < deadline:
             time.sleep(0.02)
         assert not future.done()
         fake.finish(future.jobId, 2)
         assert future.result(BOUND).exitStatus == 2
 
 
+@pytest.mark.parametrize("implementation", ["FAKE-DRMAA 1.0", "DRMAA for Slurm 1.1.6"], ids=["relaying", "rounds"])
 def test_session_exit_fails_pending_futures_with_no_active_session(
-    fake: FakeLibrary, session: type[Session], jt: JobTemplate
+    fake: FakeLibrary, session: type[Session], jt: JobTemplate, implementation: str
 ) -> None:
+    fake.implementation = implementation
     executor = JobExecutor(session, check_interval=0.1)
     future = executor.submit(jt)
     session.exit()
@@ -740,3 +751,154 @@ def test_an_executor_that_is_gone_no_longer_claims_jobs(session: type[Session]) 
     assert not any(ref() is not None for ref in _reaped._owners)
     other = JobExecutor(session)  # registering another one prunes the dead
     assert [ref() for ref in _reaped._owners] == [other._claim]
+
+
+# --- rounds: a library whose every wait asks the DRM about each job (slurm-drmaa) ---------------
+
+SLURM_DRMAA = "DRMAA for Slurm 1.1.6"
+
+
+@pytest.fixture
+def rounds(fake: FakeLibrary) -> FakeLibrary:
+    """The fake says it is slurm-drmaa: executors watch their own jobs in rounds."""
+    fake.implementation = SLURM_DRMAA
+    return fake
+
+
+def watcher_waits(fake: FakeLibrary, watcher: threading.Thread) -> list[tuple[str, int]]:
+    """(job id, timeout) of each drmaa_wait the watching thread made."""
+    calls = zip(fake.wait_jobs, fake.timeouts[-len(fake.wait_jobs) :], fake.wait_threads)
+    return [(job_id, timeout[1]) for job_id, timeout, thread in calls if thread is watcher]
+
+
+def test_the_library_decides_how_executors_watch(fake: FakeLibrary, session: type[Session], jt: JobTemplate) -> None:
+    from drmaa.futures import _waits_poll_each_job
+
+    assert _waits_poll_each_job(session) is False
+    fake.implementation = SLURM_DRMAA
+    assert _waits_poll_each_job(session) is True
+    with JobExecutor(session, check_interval=0.05) as executor:
+        future = executor.submit(jt)
+        assert executor._rounds is True
+        assert _waiting._state.relays == 0, "in rounds the watcher is not the session's only reaper"
+        fake.finish(future.jobId)
+
+
+def test_a_round_asks_once_about_each_pending_job_of_the_executor_and_about_nothing_else(
+    rounds: FakeLibrary, session: type[Session], jt: JobTemplate
+) -> None:
+    interval = 0.2
+    plain = session.runJob(jt)
+    with JobExecutor(session, check_interval=interval) as executor:
+        futures = [executor.submit(jt) for _ in range(3)]
+        watcher = executor._thread
+        assert watcher is not None
+        started = time.monotonic()
+        time.sleep(5 * interval)
+        waits = watcher_waits(rounds, watcher)
+        elapsed = time.monotonic() - started
+        for future in futures:
+            rounds.finish(future.jobId)
+    asked = collections.Counter(job_id for job_id, _ in waits)
+    assert set(asked) == {future.jobId for future in futures}  # never JOB_IDS_SESSION_ANY, never the plain job
+    assert {timeout for _, timeout in waits} == {Session.TIMEOUT_NO_WAIT}
+    assert max(asked.values()) - min(asked.values()) <= 1  # one call per job per round
+    assert 2 <= max(asked.values()) <= elapsed / interval + 1  # at most one round per interval
+    assert "drmaa_job_ps" not in rounds.calls
+    assert not rounds.jobs[plain].reaped, "the watcher reaped a job that is not the executor's"
+    rounds.finish(plain, 3)
+    assert session.wait(plain, Session.TIMEOUT_NO_WAIT).exitStatus == 3
+
+
+def test_in_rounds_a_job_that_ends_is_reaped_by_the_next_round(
+    rounds: FakeLibrary, session: type[Session], jt: JobTemplate
+) -> None:
+    with JobExecutor(session, check_interval=0.1) as executor:
+        future, other = executor.submit(jt), executor.submit(jt)
+        watcher = executor._thread
+        assert watcher is not None
+        before = len(rounds.wait_jobs)
+        rounds.finish(future.jobId, 4)
+        assert future.result(BOUND).exitStatus == 4
+        after = [job_id for job_id in rounds.wait_jobs[before:] if job_id == future.jobId]
+        assert after == [future.jobId], "the first wait for the job after its end reaps it"
+        assert not other.done()
+        rounds.finish(other.jobId)
+    assert watcher_waits(rounds, watcher).count((future.jobId, Session.TIMEOUT_NO_WAIT)) >= 1
+
+
+def test_in_rounds_a_job_that_never_ran_raises_no_resource_usage(
+    rounds: FakeLibrary, session: type[Session], jt: JobTemplate
+) -> None:
+    jt.jobSubmissionState = "drmaa_hold"
+    with JobExecutor(session, check_interval=0.05) as executor:
+        future = executor.submit(jt)
+        session.control(future.jobId, JobControlAction.TERMINATE)
+        error = future.exception(BOUND)
+    assert isinstance(error, errors.NoResourceUsageException) and error.jobInfo.jobId == future.jobId
+
+
+def test_in_rounds_cancel_terminates_the_job_and_a_round_reaps_it(
+    rounds: FakeLibrary, session: type[Session], jt: JobTemplate
+) -> None:
+    with JobExecutor(session, check_interval=0.05) as executor:
+        future, other = executor.submit(jt), executor.submit(jt)
+        assert future.cancel() is True
+        assert future.cancelled() and rounds.calls.count("drmaa_control") == 1
+        rounds.finish(other.jobId, 1)
+        assert other.result(BOUND).exitStatus == 1
+    assert rounds.jobs[future.jobId].reaped, "the cancelled job is reaped, silently"
+    assert executor._thread is None
+
+
+def test_in_rounds_an_unreachable_drm_fails_every_pending_future(
+    rounds: FakeLibrary, session: type[Session], jt: JobTemplate
+) -> None:
+    with JobExecutor(session, check_interval=0.05) as executor:
+        futures = [executor.submit(jt) for _ in range(3)]
+        rounds.fail_next("drmaa_wait", 2, "slurm_load_jobs error: Unable to contact slurm controller")
+        errors_seen = [future.exception(BOUND) for future in futures]
+    assert all(isinstance(error, errors.DrmCommunicationException) for error in errors_seen)
+    assert len({id(error) for error in errors_seen}) == 3
+    for future in futures:  # the jobs live on, for plain waits
+        rounds.finish(future.jobId)
+        assert session.wait(future.jobId, Session.TIMEOUT_NO_WAIT).jobId == future.jobId
+
+
+def test_in_rounds_plain_waits_make_their_own_library_waits_and_never_get_a_future_job(
+    rounds: FakeLibrary, session: type[Session], jt: JobTemplate
+) -> None:
+    rounds.block_seconds = BOUND
+    with JobExecutor(session, check_interval=0.05) as executor:
+        future, busy = executor.submit(jt), executor.submit(jt)
+        plain_any, plain_one = session.runJob(jt), session.runJob(jt)
+        got: dict[str, object] = {}
+        any_waiter = threading.Thread(target=lambda: got.setdefault("any", session.wait(Session.JOB_IDS_SESSION_ANY)))
+        one_waiter = threading.Thread(target=lambda: got.setdefault("one", session.wait(plain_one, BOUND)))
+        any_waiter.start()
+        one_waiter.start()
+        time.sleep(0.1)
+        rounds.finish(future.jobId, 1)  # the plain wait for any job or the watcher reaps it: the future has it
+        assert future.result(BOUND).exitStatus == 1
+        rounds.finish(plain_any, 3)
+        any_waiter.join(BOUND)
+        rounds.finish(plain_one, 2)
+        one_waiter.join(BOUND)
+        rounds.finish(busy.jobId)
+    assert [(name, info.jobId, info.exitStatus) for name, info in sorted(got.items())] == [  # type: ignore[attr-defined]
+        ("any", plain_any, 3),
+        ("one", plain_one, 2),
+    ]
+    assert any_waiter in rounds.wait_threads and one_waiter in rounds.wait_threads
+    assert _waiting.kept_jobs() == []
+
+
+def test_a_job_of_an_executor_reaped_twice_is_never_handed_to_a_plain_wait_for_any_job(
+    rounds: FakeLibrary, executor: JobExecutor, jt: JobTemplate
+) -> None:
+    future = executor.submit(jt)
+    rounds.finish(future.jobId, 5)
+    info = future.result(BOUND)
+    # slurm-drmaa lets two waits reap one job: the second one to hand it over learns it is taken.
+    assert _reaped.hand_over(future.jobId, info) is True
+    assert future.result() is info
