@@ -98,10 +98,10 @@ def controller_cpu(drm: str) -> Optional[float]:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def slurm_polls() -> Optional[int]:
-    """slurmctld's count of the RPCs of job polls so far (all clients), or None."""
+def slurm_polls() -> Optional[dict[str, int]]:
+    """slurmctld's counts of the RPCs of job polls so far (all clients), by type, or None."""
     rpcs = sdiag_rpcs()
-    return None if rpcs is None else sum(rpcs.get(name, 0) for name in SLURM_POLL_RPCS)
+    return None if rpcs is None else {name: rpcs.get(name, 0) for name in SLURM_POLL_RPCS}
 
 
 class Meter:
@@ -127,9 +127,12 @@ class Meter:
         calls = self.counting.snapshot()
         calls.subtract(self.calls0)
         controller = controller_cpu(self.drm)
+        by_rpc: Optional[dict[str, int]] = None
         if self.drm == "slurm":
             polls = slurm_polls()
-            requests = None if polls is None or self.polls0 is None else polls - self.polls0
+            if polls is not None and self.polls0 is not None:
+                by_rpc = {name: polls[name] - self.polls0[name] for name in SLURM_POLL_RPCS}
+            requests = None if by_rpc is None else sum(by_rpc.values())
         else:
             requests = calls["drmaa_job_ps"]
         return {
@@ -138,6 +141,7 @@ class Meter:
             "c_calls_per_s": round(sum(calls.values()) / seconds, 2),
             "job_ps_per_s": round(calls["drmaa_job_ps"] / seconds, 2),
             "requests": requests,
+            "slurmctld_rpcs": by_rpc,
             "requests_per_s": None if requests is None else round(requests / seconds, 2),
             "cpu_ms_per_s": round(1000 * (time.process_time() - self.cpu0) / seconds, 2),
             "controller_cpu_ms_per_s": None
