@@ -169,6 +169,12 @@ def templates(session: drmaa.Session, scratch: Path) -> tuple[Any, Any]:
     return held, quick
 
 
+def submit_held(drm: str, count: int, one: Callable[[], Any], bulk: Callable[[], list[Any]]) -> list[Any]:
+    """The N held jobs: one array job on Grid Engine; separate jobs on Slurm, where slurm-drmaa
+    never sees the tasks of a cancelled array end (they read 'undetermined' until slurmctld purges them)."""
+    return [one() for _ in range(count)] if drm == "slurm" else bulk()
+
+
 def submit_quick(session: drmaa.Session, quick: Any, scratch: Path, submit: Callable[[Any], str]) -> dict[str, Path]:
     """Start RUNNING short jobs; each writes the time it ends to its own file. Returns id -> file."""
     ends = {}
@@ -189,7 +195,9 @@ def through_futures(
     held, quick = templates(session, scratch)
     seen: dict[str, float] = {}
     with JobExecutor(session, check_interval=INTERVAL) as executor:
-        futures = executor.submit_bulk(held, 1, count, 1)
+        futures = submit_held(
+            drm, count, lambda: executor.submit(held), lambda: executor.submit_bulk(held, 1, count, 1)
+        )
         meter = Meter(counting, drm)
         time.sleep(idle)
         watching = meter.read()
@@ -244,7 +252,7 @@ def polling_loop(
     each_pass: Callable[[drmaa.Session, list[str], dict[str, float]], None] = status_pass,
 ) -> dict[str, Any]:
     held, quick = templates(session, scratch)
-    job_ids = session.runBulkJobs(held, 1, count, 1)
+    job_ids = submit_held(drm, count, lambda: session.runJob(held), lambda: session.runBulkJobs(held, 1, count, 1))
     seen: dict[str, float] = {}
 
     def one_pass(ids: list[str]) -> None:
