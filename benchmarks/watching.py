@@ -14,6 +14,7 @@ Ctrl-C.
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import json
 import os
 import statistics
@@ -214,18 +215,24 @@ def through_futures(
         for future in running:
             future.result()
         ending = meter.read()
+        meter = Meter(counting, drm)
         session.control(drmaa.Session.JOB_IDS_SESSION_ALL, drmaa.JobControlAction.TERMINATE)
+        concurrent.futures.wait(futures)
+        all_end = meter.read()
     assert all(future.done() for future in futures)
     held.delete()
     quick.delete()
-    return {"idle": watching, "ending": ending, "latency_s": latencies(ends, seen)}
+    return {"idle": watching, "ending": ending, "all_end": all_end, "latency_s": latencies(ends, seen)}
 
 
 def status_pass(session: drmaa.Session, ids: list[str], seen: dict[str, float]) -> None:
     """One round of the usual loop: jobStatus of each job, and wait for those that are over."""
     for job_id in ids:
-        if job_id not in seen and session.jobStatus(job_id) in (drmaa.JobState.DONE, drmaa.JobState.FAILED):
-            session.wait(job_id, drmaa.Session.TIMEOUT_NO_WAIT)
+        try:
+            if job_id not in seen and session.jobStatus(job_id) in (drmaa.JobState.DONE, drmaa.JobState.FAILED):
+                session.wait(job_id, drmaa.Session.TIMEOUT_NO_WAIT)
+                seen[job_id] = time.time()
+        except (drmaa.NoResourceUsageException, drmaa.InvalidJobException):  # deleted before it ran, or gone
             seen[job_id] = time.time()
 
 
@@ -237,7 +244,7 @@ def wait_pass(session: drmaa.Session, ids: list[str], seen: dict[str, float]) ->
                 session.wait(job_id, drmaa.Session.TIMEOUT_NO_WAIT)
             except drmaa.ExitTimeoutException:
                 continue
-            except drmaa.NoResourceUsageException:
+            except (drmaa.NoResourceUsageException, drmaa.InvalidJobException):
                 pass
             seen[job_id] = time.time()
 
@@ -273,11 +280,17 @@ def polling_loop(
         one_pass(everything)
         time.sleep(max(0.0, INTERVAL - (time.monotonic() - started)))
     ending = meter.read()
+    meter = Meter(counting, drm)
     session.control(drmaa.Session.JOB_IDS_SESSION_ALL, drmaa.JobControlAction.TERMINATE)
+    while not all(job_id in seen for job_id in job_ids):
+        started = time.monotonic()
+        one_pass(job_ids)
+        time.sleep(max(0.0, INTERVAL - (time.monotonic() - started)))
+    all_end = meter.read()
     session.synchronize([drmaa.Session.JOB_IDS_SESSION_ALL], 300, True)
     held.delete()
     quick.delete()
-    return {"idle": watching, "ending": ending, "latency_s": latencies(ends, seen)}
+    return {"idle": watching, "ending": ending, "all_end": all_end, "latency_s": latencies(ends, seen)}
 
 
 def wait_loop(
@@ -302,6 +315,7 @@ def table(results: list[dict[str, Any]]) -> str:
         "latency max",
         "C calls, 8 jobs ending",
         "requests, 8 jobs ending",
+        "all N end: s, requests",
     )
     rows = []
     for result in results:
@@ -319,6 +333,7 @@ def table(results: list[dict[str, Any]]) -> str:
                 f"{max(lat):.2f} s",
                 f"{result['ending']['c_calls']:,}",
                 "?" if result["ending"]["requests"] is None else f"{result['ending']['requests']:,}",
+                f"{result['all_end']['seconds']:.0f} s, {result['all_end']['requests']}",
             )
         )
     widths = [max(len(cell) for cell in column) for column in zip(header, *rows)]
