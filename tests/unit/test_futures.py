@@ -766,9 +766,10 @@ def rounds(fake: FakeLibrary) -> FakeLibrary:
 
 
 def watcher_waits(fake: FakeLibrary, watcher: threading.Thread) -> list[tuple[str, int]]:
-    """(job id, timeout) of each drmaa_wait the watching thread made."""
-    calls = zip(fake.wait_jobs, fake.timeouts[-len(fake.wait_jobs) :], fake.wait_threads)
-    return [(job_id, timeout[1]) for job_id, timeout, thread in calls if thread is watcher]
+    """(job id, timeout) of each drmaa_wait the watching thread made (no other thread may wait meanwhile)."""
+    calls = zip(fake.timeouts, fake.wait_threads)
+    waits = [(timeout, thread) for (name, timeout), thread in calls if name == "drmaa_wait"]
+    return [(job_id, timeout) for job_id, (timeout, thread) in zip(fake.wait_jobs, waits) if thread is watcher]
 
 
 def test_the_library_decides_how_executors_watch(fake: FakeLibrary, session: type[Session], jt: JobTemplate) -> None:
