@@ -32,34 +32,37 @@ REQUIREMENTS = [
 
 SUBMITTED = re.compile(r"Submitted DRMAA job (\d+) with external jobid (\S+?)\.?$", re.M)
 
-SNAKEFILE_OK = textwrap.dedent(
+
+def snakefiles(job_id: str) -> tuple[str, str, str]:
+    """The workflows (two rules that succeed, one that fails, one that runs long); each rule writes ``$<job_id>``.
+
+    *job_id* names the variable the DRM sets in a job (``JOB_ID``, ``SLURM_JOB_ID``):
+    Snakemake's shell runs with ``set -u``, so a rule run anywhere else fails.
     """
+    ok = f"""
     SAMPLES = ["a", "b"]
 
     rule all:
-        input: expand("out/{sample}.txt", sample=SAMPLES)
+        input: expand("out/{{sample}}.txt", sample=SAMPLES)
 
     rule make:
-        output: "out/{sample}.txt"
-        shell: 'echo "$JOB_ID {wildcards.sample}" > {output}'
+        output: "out/{{sample}}.txt"
+        shell: 'echo "${job_id} {{wildcards.sample}}" > {{output}}'
     """
-)
-
-SNAKEFILE_FAIL = textwrap.dedent(
-    """
+    fail = f"""
     rule fail:
         output: "never.txt"
-        shell: 'echo "$JOB_ID" > fail.jobid; exit 3'
+        shell: 'echo "${job_id}" > fail.jobid; exit 3'
     """
-)
-
-SNAKEFILE_LONG = textwrap.dedent(
-    """
+    long = f"""
     rule long:
         output: "long.txt"
-        shell: 'echo "$JOB_ID" > long.jobid; sleep 300; touch {output}'
+        shell: 'echo "${job_id}" > long.jobid; sleep 300; touch {{output}}'
     """
-)
+    return textwrap.dedent(ok), textwrap.dedent(fail), textwrap.dedent(long)
+
+
+SNAKEFILE_OK, SNAKEFILE_FAIL, SNAKEFILE_LONG = snakefiles("JOB_ID")
 
 
 @pytest.fixture(scope="session")

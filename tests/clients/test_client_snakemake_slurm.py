@@ -11,37 +11,17 @@ from __future__ import annotations
 
 import re
 import subprocess
-import textwrap
 from pathlib import Path
 
 import pytest
-from test_client_snakemake import REQUIREMENTS, SUBMITTED
+from test_client_snakemake import REQUIREMENTS, SUBMITTED, snakefiles
 
 pytestmark = pytest.mark.clients
 
 #: A native specification in slurm-drmaa's syntax: a time limit of 5 minutes and the partition.
 NATIVE = " --time=0:05 --partition=main --mem=100"
 
-SNAKEFILE_OK = textwrap.dedent(
-    """
-    SAMPLES = ["a", "b"]
-
-    rule all:
-        input: expand("out/{sample}.txt", sample=SAMPLES)
-
-    rule make:
-        output: "out/{sample}.txt"
-        shell: 'echo "$SLURM_JOB_ID {wildcards.sample}" > {output}'
-    """
-)
-
-SNAKEFILE_FAIL = textwrap.dedent(
-    """
-    rule fail:
-        output: "never.txt"
-        shell: 'echo "$SLURM_JOB_ID" > fail.jobid; exit 3'
-    """
-)
+SNAKEFILE_OK, SNAKEFILE_FAIL, _ = snakefiles("SLURM_JOB_ID")
 
 
 @pytest.fixture(scope="session")
