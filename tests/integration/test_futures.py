@@ -292,8 +292,10 @@ def test_qmaster_stopped_while_futures_are_pending(
     """Every pending future gets the DRMAA exception within bounds; nothing hangs; the jobs live on."""
     facts = observed
     executor = JobExecutor(session, check_interval=2)
-    jt = jobs.template("sleep 120")
-    futures = [executor.submit(jt) for _ in range(6)]  # 4 slots: some run, some wait
+    # Two jobs run, four wait on hold: the queue keeps free slots (4 in all), so
+    # that the cluster can be shown to run a job afterwards while these still exist.
+    running, held = jobs.template("sleep 120"), jobs.template("sleep 120", hold=True)
+    futures = [executor.submit(running if index < 2 else held) for index in range(6)]
     jobs.track(*(future.jobId for future in futures))
     jobs.wait_state(futures[0].jobId, {drmaa.JobState.RUNNING}, bound=180)  # the cluster may be busy
     facts["stop-qmaster seconds"] = round(local_sge("stop-qmaster"), 2)
