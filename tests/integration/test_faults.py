@@ -111,12 +111,15 @@ def bounded(what: str, function: Callable[..., Any], *args: Any, limit: float = 
 
 #: Set when a test stopped qmaster; the cluster is then restored with a new execd.
 _QMASTER_STOPPED = threading.Event()
+#: Set when qmaster did not end within 30 s of SIGTERM and the script killed it.
+_QMASTER_KILLED = threading.Event()
 
 
 def local_sge(*args: str, timeout: float = SCRIPT_BOUND) -> float:
     """Run ``scripts/local-sge ARGS``; return how long it took."""
     if args[0] == "stop-qmaster":
         _QMASTER_STOPPED.set()
+        _QMASTER_KILLED.clear()
     start = time.monotonic()
     proc = subprocess.run(
         [str(LOCAL_SGE), *args],
@@ -128,6 +131,8 @@ def local_sge(*args: str, timeout: float = SCRIPT_BOUND) -> float:
     )
     seconds = time.monotonic() - start
     assert proc.returncode == 0, f"local-sge {' '.join(args)} -> {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+    if args[0] == "stop-qmaster" and "SIGKILL" in proc.stdout + proc.stderr:
+        _QMASTER_KILLED.set()
     return seconds
 
 
@@ -578,6 +583,14 @@ def test_waiting_threads_survive_qmaster_restart(
             assert isinstance(outcome.error, DrmaaException), facts
 
     # The same session after the restart still answers, and still sees a job end.
+    # Unless qmaster hung in its shutdown and had to be killed (now and then,
+    # 8.1.9): then the session's connection may stay out of step (its next
+    # jobStatus failed with code 2 'GDI mismatch'), and re-attaching mends it.
+    facts["qmaster had to be killed"] = _QMASTER_KILLED.is_set()
+    if _QMASTER_KILLED.is_set():
+        contact = session.contact
+        session.exit()
+        session.initialize(contact)
     after = bounded("jobStatus after the restart", session.jobStatus, job_ids[0])
     facts["jobStatus after the restart, same session"] = after.describe()
     assert after.error is None, facts
@@ -595,8 +608,8 @@ def test_waiting_threads_survive_qmaster_restart(
     ended = bounded("wait(held job terminated after the restart)", session.wait, held_id, 60, limit=60 + TIMEOUT_MARGIN)
     facts["wait(held job terminated after the restart), same session"] = ended.describe()
     if isinstance(ended.error, ExitTimeoutException):
-        # Seen when qmaster had to be killed (SIGTERM not enough within 30 s):
-        # the session's event client is gone for good. Re-attaching mends it.
+        # Seen when qmaster had to be killed before the re-attaching above:
+        # the session's event client was gone for good. Re-attaching mends it.
         contact = session.contact
         session.exit()
         session.initialize(contact)
