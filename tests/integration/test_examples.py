@@ -5,7 +5,10 @@ directory made for this run (so that two runs, on two clusters say, never
 share output files), with ``PYTHONPATH`` pointing at this checkout and the
 cluster's environment inherited. The programs of the selected tests all start together when the
 first of them is needed (``example5`` alone takes 50 s); each test then
-waits for its program. Jobs that a program leaves behind are terminated by
+waits for its program. ``example5`` expects its 3-s job to be done within
+its 50 s of polling, so it starts first, and the others only once it has
+submitted its job: its job is then ahead of theirs in the queue, instead
+of waiting behind the tasks of their bulk jobs for a free slot. Jobs that a program leaves behind are terminated by
 the test. The jobs write their output where the programs' ``outputPath``
 says, next to the programs: ``<program>.out``, or ``<program>.<task>.out`` for
 the tasks of a bulk job; those files are removed after the tests.
@@ -19,6 +22,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -39,6 +43,9 @@ SLEEPER_OUTPUT = "Hello world, the answer is 42\nSimon says: Bye world!\n"
 SUBMITTED = re.compile(r"Your job has been submitted with ID (\d+)")
 SUBMITTED_ARRAY = re.compile(r"Your jobs have been submitted with IDs (\[.*\])")
 TEST_NAME = re.compile(r"test_(example\d+(?:_\d+)?)_")
+#: Programs whose job must run soon after they submit it: started first, each
+#: waited for until it has submitted, before the others start.
+FIRST = ("example5",)
 
 
 class Run:
@@ -47,6 +54,7 @@ class Run:
     def __init__(self, name: str, workdir: Path) -> None:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+        env["PYTHONUNBUFFERED"] = "1"  # each line as it is printed (see submitted())
         self.name = name
         #: Where the program runs and its jobs write their output.
         self.dir = workdir
@@ -61,11 +69,33 @@ class Run:
         )
         self.out = ""
         self.err = ""
+        self.head = ""  # what submitted() read before finish()
+
+    def submitted(self) -> None:
+        """Read the program's output until it says it submitted its job (or it exits)."""
+        assert self.proc.stdout is not None
+        reader = threading.Thread(target=self._read_until_submitted, daemon=True)
+        reader.start()
+        reader.join(EXAMPLE_BOUND)
+        assert not reader.is_alive(), f"{self.name} did not submit a job in {EXAMPLE_BOUND} s:\n{self.head}"
+
+    def _read_until_submitted(self) -> None:
+        # os.read, not the file object: communicate() reads the descriptor and
+        # would never see what a file object's buffer had read ahead.
+        assert self.proc.stdout is not None
+        data = b""
+        while not any(SUBMITTED.fullmatch(line) or SUBMITTED_ARRAY.fullmatch(line) for line in self.head.splitlines()):
+            chunk = os.read(self.proc.stdout.fileno(), 65536)
+            if not chunk:
+                return
+            data += chunk
+            self.head = data.decode()
 
     def finish(self) -> str:
         """Wait for the program; return its output."""
         if self.proc.returncode is None:
-            self.out, self.err = self.proc.communicate(timeout=EXAMPLE_BOUND)
+            rest, self.err = self.proc.communicate(timeout=EXAMPLE_BOUND)
+            self.out = self.head + rest
         return self.out
 
     def kill(self) -> None:
@@ -91,8 +121,14 @@ def runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     )
     workdir = tmp_path_factory.mktemp("examples")
     shutil.copytree(EXAMPLES, workdir, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.out", "__pycache__"))
-    started = {name: Run(name, workdir) for name in names}
+    started: dict[str, Run] = {}
     try:
+        for name in [name for name in FIRST if name in names]:
+            started[name] = Run(name, workdir)
+            started[name].submitted()
+        for name in names:
+            if name not in started:
+                started[name] = Run(name, workdir)
         yield started
     finally:
         for run in started.values():
