@@ -53,7 +53,9 @@ def job_id(outcome: Outcome) -> str:
     return found
 
 
-def wait(job: bytes, timeout: Any, attempt: Callable[[int], Any], check: Callable[[], object]) -> Any:
+def wait(
+    job: bytes, timeout: Any, attempt: Callable[[int], Any], check: Callable[[], object], answers_locally: bool = False
+) -> Any:
     """``Session.wait``: :func:`drmaa._waiting.wait`, then the job goes to its owner, if any.
 
     A job of an executor reaped here is handed to it; for
@@ -61,10 +63,10 @@ def wait(job: bytes, timeout: Any, attempt: Callable[[int], Any], check: Callabl
     *timeout*) for a job nobody owns.
     """
     if _waiting.reaping():  # the executor's own wait: it hands out what it reaps itself
-        return _waiting.wait(job, timeout, attempt, check)
+        return _waiting.wait(job, timeout, attempt, check, answers_locally)
     if not _owners or job != JOB_IDS_SESSION_ANY:
         try:
-            info = _waiting.wait(job, timeout, attempt, check)
+            info = _waiting.wait(job, timeout, attempt, check, answers_locally)
         except NoResourceUsageException as exc:
             if exc.jobInfo is not None:
                 hand_over(job_id(exc), exc)
@@ -76,7 +78,7 @@ def wait(job: bytes, timeout: Any, attempt: Callable[[int], Any], check: Callabl
     while True:
         left = TIMEOUT_WAIT_FOREVER if seconds == math.inf else max(0.0, deadline - time.monotonic())
         try:
-            outcome: Outcome = _waiting.wait(job, left, attempt, check)
+            outcome: Outcome = _waiting.wait(job, left, attempt, check, answers_locally)
         except NoResourceUsageException as exc:
             if exc.jobInfo is None:
                 raise

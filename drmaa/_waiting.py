@@ -13,7 +13,10 @@ signal handlers only in the main thread, between bytecodes. So:
   asked exactly as often as it was asked then.
 - Otherwise the same single call runs in a worker thread, and the main
   thread sleeps on an event, where Ctrl-C raises :exc:`KeyboardInterrupt` at
-  once. The worker goes on: a job it reaps afterwards is *kept*.
+  once. The worker goes on: a job it reaps afterwards is *kept*. On a
+  library that answers waits without asking the DRM (Grid Engine's), the
+  main thread first tries ``TIMEOUT_NO_WAIT`` itself, SIGINT held back, so
+  reaping a job that has ended costs no thread handoff.
 - A kept result is handed out once: to the next ``wait`` for that job or for
   ``JOB_IDS_SESSION_ANY``, which return it before asking the library. A
   ``wait`` or ``synchronize`` with the same arguments as a call still in
@@ -254,10 +257,17 @@ def _block(
     timeout: Any,
     take: Callable[[_State], Optional[_Outcome]],
     keep: _Keep,
+    try_first: bool = False,
 ) -> T:
-    """Make one C wait for *key* with the whole *timeout*, joining a call in flight, taking kept results first."""
+    """Make one C wait for *key* with the whole *timeout*, joining a call in flight, taking kept results first.
+
+    With *try_first*, an interruptible caller first asks with
+    ``TIMEOUT_NO_WAIT`` in its own thread, and hands the blocking call to a
+    worker only if the job has not ended yet.
+    """
     seconds = helpers.check_timeout(timeout)
     deadline = time.monotonic() + seconds
+    tried = not try_first
     while True:
         state = _state
         taken = take(state)
@@ -275,7 +285,7 @@ def _block(
             call = None if seconds == 0 else state.running.get(key)
             blocker = None if call is not None or seconds == 0 else _orphan_in_the_way(state, key)
             own = call is None and blocker is None and interruptible
-            if own and c_seconds != TIMEOUT_NO_WAIT:
+            if own and c_seconds != TIMEOUT_NO_WAIT and tried:
                 call = _start(state, key, attempt, c_seconds, keep)
         if blocker is not None:
             # Two calls that may reap the same job at once can both block for
@@ -288,6 +298,10 @@ def _block(
                 return _attempt(state, attempt, c_seconds, state.generation)
             # It returns at once: no worker, but no Ctrl-C either until what it reaps is kept.
             call = _run_masked(state, key, attempt, keep)
+            if c_seconds != TIMEOUT_NO_WAIT:  # the try before a worker waits
+                tried = True
+                if isinstance(call.error, ExitTimeoutException):
+                    continue  # not ended yet: a worker waits for it
         else:
             try:
                 if own or remaining == math.inf:
@@ -359,7 +373,9 @@ def _take_kept(state: _State, job_id: Optional[str]) -> Optional[_Outcome]:
 # --- the API for drmaa.session ------------------------------------------------------------
 
 
-def wait(job_id: bytes, timeout: Any, attempt: Callable[[int], R], check: Callable[[], object]) -> R:
+def wait(
+    job_id: bytes, timeout: Any, attempt: Callable[[int], R], check: Callable[[], object], answers_locally: bool = False
+) -> R:
     """``Session.wait``: *attempt(seconds)* calls ``drmaa_wait`` once and returns the JobInfo.
 
     A kept result of the job (or of any job, for ``JOB_IDS_SESSION_ANY``)
@@ -367,6 +383,12 @@ def wait(job_id: bytes, timeout: Any, attempt: Callable[[int], R], check: Callab
     While a thread relays (see :func:`relay_begin`), a wait with a timeout
     waits for it to keep the result instead; *check()* (``drmaa_job_ps``)
     raises InvalidJobException first for a job the library does not know.
+
+    *answers_locally*: the library answers a ``TIMEOUT_NO_WAIT`` wait from
+    what it knows already, without asking the DRM (Grid Engine's, from
+    qmaster's events). A blocking wait in the main thread then tries that
+    first, in its own thread: a job that has ended is reaped without the
+    handoff to a worker thread.
     """
     if reaping():
         return _attempt(_state, attempt, _c_timeout(helpers.check_timeout(timeout)), _state.generation)
@@ -392,7 +414,7 @@ def wait(job_id: bytes, timeout: Any, attempt: Callable[[int], R], check: Callab
         info = outcome[1].jobInfo if outcome[0] else outcome[1]
         return str(info.jobId)
 
-    return _block(("wait", job_id), attempt, timeout, take, keep)
+    return _block(("wait", job_id), attempt, timeout, take, keep, answers_locally)
 
 
 def _relayed(

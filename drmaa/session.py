@@ -7,6 +7,7 @@ in :mod:`drmaa.wrappers` and :mod:`drmaa.helpers`.
 from __future__ import annotations
 
 import functools
+import re
 import threading
 from collections.abc import Iterator, Sequence
 from ctypes import c_int, c_uint, sizeof
@@ -51,7 +52,7 @@ from drmaa.const import (
     job_state,
     string_to_control_action,
 )
-from drmaa.errors import InvalidJobException, InvalidJobTemplateException, NoResourceUsageException
+from drmaa.errors import DrmaaException, InvalidJobException, InvalidJobTemplateException, NoResourceUsageException
 from drmaa.helpers import Attribute, BoolAttribute, DictAttribute, TimeLimitAttribute, VectorAttribute
 
 __all__ = ["JobInfo", "JobTemplate", "Session", "Version"]
@@ -370,6 +371,31 @@ def _reap(job: bytes, seconds: int) -> JobInfo:
     return _job_info(helpers.to_str(job_out.value), stat.value, usage)
 
 
+#: What Grid Engine's libraries call themselves in ``drmaa_get_DRM_system()``
+#: and ``drmaa_get_DRMAA_implementation()`` ("SGE 8.1.9", "UGE 8.6.4", ...).
+_GRID_ENGINE = re.compile(r"\b(?:[SOU]GE|Grid ?Engine)\b", re.IGNORECASE)
+_answers_locally: tuple[int, Any, bool] = (-1, None, False)  # (session generation, library, answer)
+
+
+def _waits_answered_locally() -> bool:
+    """True if the library answers a ``TIMEOUT_NO_WAIT`` wait without asking the DRM; read once per session.
+
+    Grid Engine's library knows of ended jobs from qmaster's events;
+    slurm-drmaa asks slurmctld on every wait, and so may others: for them,
+    and when unsure, False.
+    """
+    global _answers_locally
+    generation, library, answer = _answers_locally
+    if generation != _waiting.generation() or library is not wrappers.lib:
+        try:
+            said = f"{Session.drmsInfo} {Session.drmaaImplementation}"
+        except DrmaaException:
+            said = ""
+        answer = _GRID_ENGINE.search(said) is not None
+        _answers_locally = (_waiting.generation(), wrappers.lib, answer)
+    return answer
+
+
 def _job_ps(job: bytes) -> int:
     """One ``drmaa_job_ps()``: the job's state code."""
     status = c_int()
@@ -576,7 +602,9 @@ class Session:
            :doc:`/threads`); code 24 raises :exc:`NoResourceUsageException`.
         """
         job = helpers.to_bytes(jobId, "jobId")
-        info: JobInfo = _reaped.wait(job, timeout, functools.partial(_reap, job), functools.partial(_job_ps, job))
+        info: JobInfo = _reaped.wait(
+            job, timeout, functools.partial(_reap, job), functools.partial(_job_ps, job), _waits_answered_locally()
+        )
         return info
 
     @staticmethod

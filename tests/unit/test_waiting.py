@@ -421,3 +421,68 @@ def test_a_call_the_main_thread_still_waits_for_does_not_hold_up_other_threads(f
     Session.synchronize([Session.JOB_IDS_SESSION_ALL], Session.TIMEOUT_WAIT_FOREVER, False)
     waiter.join(10)
     assert [info.jobId for info in results] == [jobs[1]]
+
+
+# --- a library that answers waits without asking the DRM (Grid Engine's) ------------------------------
+
+
+def test_on_grid_engine_a_job_that_has_ended_is_reaped_in_the_main_thread(fake: FakeLibrary, submit: Any) -> None:
+    fake.implementation = "SGE 8.1.9"
+    job = submit()
+    fake.finish(job, 4)
+    info = Session.wait(job, 10)
+    assert (info.jobId, info.exitStatus) == (job, 4)
+    assert fake.timeouts == [("drmaa_wait", 0)]  # asked once, without waiting
+    assert fake.wait_threads == [threading.main_thread()]  # no handoff to a worker thread
+    assert _waiting.kept_jobs() == []
+
+
+def test_on_grid_engine_a_running_job_is_tried_then_waited_for_in_a_worker(fake: FakeLibrary, submit: Any) -> None:
+    fake.implementation = "SGE 8.1.9"
+    job = submit()
+    assert interrupted(lambda: Session.wait(job)) < CTRL_C_BOUND  # Ctrl-C still ends the blocking wait
+    assert fake.timeouts == [("drmaa_wait", 0), ("drmaa_wait", -1)]
+    assert fake.wait_threads[0] is threading.main_thread()
+    assert fake.wait_threads[1] is not threading.main_thread()
+    fake.finish(job, 2)
+    wait_until(lambda: fake.jobs[job].reaped)
+    assert Session.wait(job).exitStatus == 2  # kept from the worker's call: no third C call
+    assert len(fake.timeouts) == 2
+
+
+def test_on_grid_engine_a_wait_for_an_unknown_job_raises_without_a_worker(fake: FakeLibrary, submit: Any) -> None:
+    fake.implementation = "SGE 8.1.9"
+    with pytest.raises(errors.InvalidJobException):
+        Session.wait("4711", 10)
+    assert fake.wait_threads == [threading.main_thread()]
+
+
+@pytest.mark.parametrize("implementation", ["DRMAA for Slurm 1.1.6", "FAKE 1.0"])
+def test_other_libraries_are_asked_once_with_the_whole_timeout(
+    fake: FakeLibrary, submit: Any, implementation: str
+) -> None:
+    """slurm-drmaa asks slurmctld on each wait: a try first would double the requests for a running job."""
+    fake.implementation = implementation
+    job = submit()
+    fake.finish(job)
+    assert Session.wait(job, 10).jobId == job
+    assert fake.timeouts == [("drmaa_wait", 10)]
+    assert fake.wait_threads[0] is not threading.main_thread()
+
+
+def test_what_the_library_is_is_read_once_per_session(fake: FakeLibrary, submit: Any) -> None:
+    fake.implementation = "SGE 8.1.9"
+    jobs = [submit() for _ in range(3)]
+    for job in jobs:
+        fake.finish(job)
+    for job in jobs:
+        Session.wait(job, 10)
+    assert fake.calls.count("drmaa_get_DRMAA_implementation") == 1
+    Session.exit()
+    fake.implementation = "DRMAA for Slurm 1.1.6"  # as if another library answered the next session
+    Session.initialize()
+    job = submit()
+    fake.finish(job)
+    Session.wait(job, 10)
+    assert fake.calls.count("drmaa_get_DRMAA_implementation") == 2
+    assert fake.timeouts[-1] == ("drmaa_wait", 10)
