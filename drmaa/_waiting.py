@@ -41,13 +41,14 @@ C calls.
 
 from __future__ import annotations
 
+import importlib
 import math
 import os
 import queue
 import signal
 import threading
 import time
-from collections.abc import Hashable, Iterator
+from collections.abc import Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, Callable, Optional, Protocol, TypeVar
 
@@ -177,7 +178,7 @@ def _run(
         call.result = _attempt(state, attempt, seconds, generation)
     except BaseException as exc:  # noqa: BLE001 - handed to whoever waits for the call
         call.error = exc
-    outcome = None if keep is None else _reaped_outcome(call)
+    outcome = None if keep is None else _reaped_outcome(call.result, call.error)
     with state.lock:
         if outcome is not None and keep is not None and generation == state.generation:
             state.kept[keep(outcome)] = outcome
@@ -212,23 +213,55 @@ def _start(state: _State, key: Hashable, attempt: Callable[[int], Any], seconds:
     return call
 
 
-def _run_masked(state: _State, key: Hashable, attempt: Callable[[int], Any], keep: _Keep) -> _Call:
-    """Make a ``TIMEOUT_NO_WAIT`` call in the main thread with SIGINT held back until what it reaped is kept."""
-    call = _Call()
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+_SIGINT = frozenset((signal.SIGINT,))
+#: The C function itself: signal.pthread_sigmask() also turns each signal of
+#: the mask it returns into an enum, which costs more than the system call.
+_sigmask: Callable[[int, Iterable[int]], Any]
+try:
+    _sigmask = importlib.import_module("_signal").pthread_sigmask
+except (ImportError, AttributeError):  # pragma: no cover - not CPython
+    _sigmask = signal.pthread_sigmask
+
+
+def _run_masked(state: _State, attempt: Callable[[int], T], keep: _Keep) -> tuple[bool, Optional[T]]:
+    """Make a ``TIMEOUT_NO_WAIT`` call in this thread with SIGINT held back until what it reaped is kept.
+
+    No worker and no :class:`_Call`: it returns at once. ``(True, None)``:
+    the outcome is kept, to be taken; ``(False, result)``: nothing was kept.
+    Its error is raised once SIGINT is let through.
+    """
+    generation = state.generation
+    result: Optional[T] = None
+    error: Optional[BaseException] = None
+    kept = False
+    old = _sigmask(signal.SIG_BLOCK, _SIGINT)
     try:
-        _run(state, key, call, attempt, TIMEOUT_NO_WAIT, keep, state.generation)
+        try:
+            result = _attempt(state, attempt, TIMEOUT_NO_WAIT, generation)
+        except BaseException as exc:  # noqa: BLE001 - raised below, once SIGINT is let through
+            error = exc
+        outcome = None if keep is None else _reaped_outcome(result, error)
+        if outcome is not None and keep is not None:
+            with state.lock:
+                if generation == state.generation:
+                    state.kept[keep(outcome)] = outcome
+                    kept = True
+                    state.changed.notify_all()
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
-    return call
+        _sigmask(signal.SIG_SETMASK, old)
+    if kept:
+        return True, None
+    if error is not None:
+        raise error
+    return False, result
 
 
-def _reaped_outcome(call: _Call) -> Optional[_Outcome]:
+def _reaped_outcome(result: Any, error: Optional[BaseException]) -> Optional[_Outcome]:
     """What a finished wait reaped: its JobInfo, its code-24 exception, or None (nothing reaped)."""
-    if call.error is None:
-        return (False, call.result)
-    if isinstance(call.error, NoResourceUsageException) and call.error.jobInfo is not None:
-        return (True, call.error)
+    if error is None:
+        return (False, result)
+    if isinstance(error, NoResourceUsageException) and error.jobInfo is not None:
+        return (True, error)
     return None
 
 
@@ -297,22 +330,26 @@ def _block(
             if not own:  # in this thread, as drmaa-python 0.7.9 does
                 return _attempt(state, attempt, c_seconds, state.generation)
             # It returns at once: no worker, but no Ctrl-C either until what it reaps is kept.
-            call = _run_masked(state, key, attempt, keep)
-            if c_seconds != TIMEOUT_NO_WAIT:  # the try before a worker waits
-                tried = True
-                if isinstance(call.error, ExitTimeoutException):
-                    continue  # not ended yet: a worker waits for it
-        else:
             try:
-                if own or remaining == math.inf:
-                    call.done.wait()  # the C call ends by itself, when its timeout passes at the latest
-                elif not call.done.wait(max(remaining, 0.0)):
-                    # A call of an earlier, interrupted wait is still in flight and outlasts ours.
-                    raise helpers.make_error(_EXIT_TIMEOUT, b"")
-            except BaseException:
-                if own:  # Ctrl-C: the call goes on with no one waiting for it
-                    call.orphaned = True
-                raise
+                kept, result = _run_masked(state, attempt, keep)
+            except ExitTimeoutException:
+                if c_seconds == TIMEOUT_NO_WAIT:
+                    raise
+                tried = True  # the try before a worker waits: not ended yet
+                continue
+            if kept:
+                continue  # take it (unless another thread just did)
+            return result  # type: ignore[return-value]
+        try:
+            if own or remaining == math.inf:
+                call.done.wait()  # the C call ends by itself, when its timeout passes at the latest
+            elif not call.done.wait(max(remaining, 0.0)):
+                # A call of an earlier, interrupted wait is still in flight and outlasts ours.
+                raise helpers.make_error(_EXIT_TIMEOUT, b"")
+        except BaseException:
+            if own:  # Ctrl-C: the call goes on with no one waiting for it
+                call.orphaned = True
+            raise
         if call.reaped:
             continue  # its outcome is kept: take it (unless another thread just did)
         if call.error is not None:

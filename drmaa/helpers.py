@@ -10,7 +10,7 @@ import datetime
 import math
 import re
 from collections.abc import Iterable, Mapping
-from ctypes import c_char, c_char_p
+from ctypes import c_char, c_char_p, c_size_t
 from typing import TYPE_CHECKING, Any, Callable, Generic, Optional, TypeVar, Union, overload
 
 from drmaa import wrappers
@@ -274,17 +274,20 @@ def _read_list(handle: Any, next_name: str, release_name: str, size: int) -> lis
     spare = _spare_buffers.setdefault(size, [])
     out = None
     try:
-        get_next = getattr(wrappers.lib, next_name)
+        get_next = wrappers.unchecked(next_name)
+        length = c_size_t(size)  # the C type: no argtypes convert it
         try:  # list.pop() and append() are atomic: no two threads ever hold the same buffer
             out = spare.pop()
         except IndexError:
             out = string_buffer(size)
         out[0] = b"\0"
-        items: list[str] = []
+        items: list[bytes] = []
         while True:
-            code = get_next(handle, out, size)
+            code = get_next(handle, out, length)
             if code == NO_MORE_ELEMENTS:
-                return items
+                # One decode for the whole list: no element holds a NUL, so
+                # joining on it and splitting again gives each one back whole.
+                return b"\0".join(items).decode(ENCODING, _ERRORS).split("\0") if items else []
             if code:
                 raise make_error(code, b"")
             value = out.value
@@ -293,7 +296,7 @@ def _read_list(handle: Any, next_name: str, release_name: str, size: int) -> lis
             # The test of may_be_cut(), written out: it runs for every element.
             if len(value) >= size - 1:
                 raise DrmaaException(f"a list element fills the {size}-byte buffer: the library may have cut it")
-            items.append(value.decode(ENCODING, _ERRORS))  # to_str() without a call per element
+            items.append(value)
     finally:
         if out is not None:
             spare.append(out)

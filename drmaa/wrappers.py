@@ -163,6 +163,33 @@ def declare(library: Any) -> Any:
 #: The opened libdrmaa with its prototypes declared. Every call into C looks
 #: it up here at call time, so tests replace this one name with a fake.
 lib: Any = None
+
+# name -> (the library it came from, the function without argtypes)
+_unchecked: dict[str, tuple[Any, Any]] = {}
+
+
+def unchecked(name: str) -> Any:
+    """The C function *name* of :data:`lib` without ``argtypes``, returning ``int``.
+
+    For the loops that read a list element by element: ctypes checks and
+    converts every argument against ``argtypes`` on every call, which costs
+    more than half of what the call costs. The caller passes ctypes objects
+    of exactly the C types (a handle, a ``c_char`` array, a ``c_size_t``).
+    A library that is not a :class:`ctypes.CDLL` (a test's stand-in) gives
+    its declared function.
+    """
+    library = lib
+    cached = _unchecked.get(name)
+    if cached is not None and cached[0] is library:
+        return cached[1]
+    try:
+        function = library[name]  # a function object of its own: the declared one keeps its argtypes
+    except TypeError:
+        function = getattr(library, name)
+    _unchecked[name] = (library, function)
+    return function
+
+
 #: The path libdrmaa was opened from, and how it was found.
 library_path = ""
 library_source = ""

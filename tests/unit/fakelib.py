@@ -159,6 +159,8 @@ class CFunction:
                     argtype.from_param(arg)
                 except TypeError as exc:
                     raise ctypes.ArgumentError(f"argument {number}: TypeError: {exc}") from None
+        # ctypes hands C an integer of a ctypes type as its value (wrappers.unchecked() passes c_size_t).
+        args = tuple(arg.value if type(arg) is ctypes.c_size_t else arg for arg in args)
         with fake._lock:
             injected = fake._injected.get(self.name)
             if injected:

@@ -140,3 +140,26 @@ def test_import_without_library_succeeds_for_the_diagnostics(mocker: MockerFixtu
 
 def test_lib_is_the_one_patch_point(fake: object) -> None:
     assert wrappers.lib is fake
+
+
+def test_unchecked_functions_have_no_argtypes_and_are_made_once_per_library(mocker: MockerFixture) -> None:
+    import ctypes
+
+    libc = wrappers.declare(ctypes.CDLL(None))
+    mocker.patch.object(wrappers, "lib", libc)
+    libc.strnlen.argtypes = (c_char_p, c_size_t)
+    fast = wrappers.unchecked("strnlen")
+    assert fast is not libc.strnlen and libc.strnlen.argtypes == (c_char_p, c_size_t)  # the declared one untouched
+    assert fast.argtypes is None and fast.restype is c_int
+    buffer = ctypes.create_string_buffer(b"drmaa", 16)
+    assert fast(buffer, c_size_t(16)) == 5  # ctypes objects of the C types go through as they are
+    assert wrappers.unchecked("strnlen") is fast
+    other = ctypes.CDLL(None)
+    mocker.patch.object(wrappers, "lib", other)
+    assert wrappers.unchecked("strnlen") is not fast  # a library replaced (a test's fake) gets its own
+
+
+def test_unchecked_functions_of_a_stand_in_library_are_its_declared_ones(mocker: MockerFixture) -> None:
+    stand_in = SimpleNamespace(drmaa_get_next_job_id=lambda *args: 0)
+    mocker.patch.object(wrappers, "lib", stand_in)
+    assert wrappers.unchecked("drmaa_get_next_job_id") is stand_in.drmaa_get_next_job_id
