@@ -327,29 +327,29 @@ class _LibraryVersion:
         return Version(major.value, minor.value)
 
 
-def _flag(name: str, stat: int) -> bool:
-    value = c_int()
-    helpers.call(name, value, stat)
-    return bool(value.value)
-
-
 def _job_info(job_id: str, stat: int, usage: dict[str, str]) -> JobInfo:
     # drmaa.h leaves the exit status undefined unless the job exited, and the
     # signal and core dump undefined unless it was signalled: ask only then.
-    exited = _flag("drmaa_wifexited", stat)
+    # One int and one diagnosis buffer serve these calls, all made in this thread.
+    call = helpers.call
+    diagnosis = helpers.DiagnosisBuffer()
+    value = c_int()
+    call("drmaa_wifexited", value, stat, diagnosis=diagnosis)
+    exited = bool(value.value)
     exit_status = 0
     if exited:
-        value = c_int()
-        helpers.call("drmaa_wexitstatus", value, stat)
+        call("drmaa_wexitstatus", value, stat, diagnosis=diagnosis)
         exit_status = value.value
-    signaled = _flag("drmaa_wifsignaled", stat)
+    call("drmaa_wifsignaled", value, stat, diagnosis=diagnosis)
+    signaled = bool(value.value)
     signal_name = ""
     core_dump = False
     if signaled:
         signal_name = helpers.read_string("drmaa_wtermsig", SIGNAL_BUFFER, stat)
-        core_dump = _flag("drmaa_wcoredump", stat)
-    aborted = _flag("drmaa_wifaborted", stat)
-    return JobInfo(job_id, exited, signaled, signal_name, core_dump, aborted, exit_status, usage)
+        call("drmaa_wcoredump", value, stat, diagnosis=diagnosis)
+        core_dump = bool(value.value)
+    call("drmaa_wifaborted", value, stat, diagnosis=diagnosis)
+    return JobInfo(job_id, exited, signaled, signal_name, core_dump, bool(value.value), exit_status, usage)
 
 
 def _reap(job: bytes, seconds: int) -> JobInfo:
