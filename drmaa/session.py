@@ -371,8 +371,8 @@ def _reap(job: bytes, seconds: int) -> JobInfo:
     return _job_info(helpers.to_str(job_out.value), stat.value, usage)
 
 
-#: What Grid Engine's libraries call themselves in ``drmaa_get_DRM_system()``
-#: and ``drmaa_get_DRMAA_implementation()`` ("SGE 8.1.9", "UGE 8.6.4", ...).
+#: What Grid Engine's libraries call the DRM in ``drmaa_get_DRM_system()``
+#: ("SGE 8.1.9", "UGE 8.6.4", ...; slurm-drmaa: "SLURM 22.05").
 _GRID_ENGINE = re.compile(r"\b(?:[SOU]GE|Grid ?Engine)\b", re.IGNORECASE)
 _answers_locally: tuple[int, Any, bool] = (-1, None, False)  # (session generation, library, answer)
 
@@ -388,7 +388,7 @@ def _waits_answered_locally() -> bool:
     generation, library, answer = _answers_locally
     if generation != _waiting.generation() or library is not wrappers.lib:
         try:
-            said = f"{Session.drmsInfo} {Session.drmaaImplementation}"
+            said = Session.drmsInfo
         except DrmaaException:
             said = ""
         answer = _GRID_ENGINE.search(said) is not None

@@ -218,6 +218,7 @@ class FakeLibrary:
         many bytes of a value, however large the buffer (a library copying
         through a fixed buffer of its own).
     :ivar implementation: what drmaa_get_DRMAA_implementation says.
+    :ivar drm_system: what drmaa_get_DRM_system says (None: the module's DRM_SYSTEM, read at each call).
     :ivar block_seconds: how long, at most, a blocking wait really waits
         for a job to end (0: it does not wait at all); it returns as soon as
         the job ends (:meth:`finish`, TERMINATE) or the session exits. The
@@ -239,6 +240,7 @@ class FakeLibrary:
         self.strlcpy = False
         self.attribute_cap: Optional[int] = None
         self.implementation = IMPLEMENTATION
+        self.drm_system: Optional[str] = None
         self.session: Optional[str] = None
         self.sessions: set[str] = set()
         self.templates: dict[int, Template] = {}
@@ -750,7 +752,7 @@ class FakeLibrary:
         return SUCCESS
 
     def drmaa_get_DRM_system(self, drm_system: Any, drm_system_len: int, diagnosis: Any, length: int) -> int:
-        self._write(drm_system, drm_system_len, DRM_SYSTEM.encode())
+        self._write(drm_system, drm_system_len, (self.drm_system or DRM_SYSTEM).encode())
         return SUCCESS
 
     def drmaa_get_DRMAA_implementation(self, drmaa_impl: Any, drmaa_impl_len: int, diagnosis: Any, length: int) -> int:

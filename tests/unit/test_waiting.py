@@ -427,7 +427,7 @@ def test_a_call_the_main_thread_still_waits_for_does_not_hold_up_other_threads(f
 
 
 def test_on_grid_engine_a_job_that_has_ended_is_reaped_in_the_main_thread(fake: FakeLibrary, submit: Any) -> None:
-    fake.implementation = "SGE 8.1.9"
+    fake.drm_system = "SGE 8.1.9"
     job = submit()
     fake.finish(job, 4)
     info = Session.wait(job, 10)
@@ -438,7 +438,7 @@ def test_on_grid_engine_a_job_that_has_ended_is_reaped_in_the_main_thread(fake: 
 
 
 def test_on_grid_engine_a_running_job_is_tried_then_waited_for_in_a_worker(fake: FakeLibrary, submit: Any) -> None:
-    fake.implementation = "SGE 8.1.9"
+    fake.drm_system = "SGE 8.1.9"
     job = submit()
     assert interrupted(lambda: Session.wait(job)) < CTRL_C_BOUND  # Ctrl-C still ends the blocking wait
     assert fake.timeouts == [("drmaa_wait", 0), ("drmaa_wait", -1)]
@@ -451,18 +451,16 @@ def test_on_grid_engine_a_running_job_is_tried_then_waited_for_in_a_worker(fake:
 
 
 def test_on_grid_engine_a_wait_for_an_unknown_job_raises_without_a_worker(fake: FakeLibrary, submit: Any) -> None:
-    fake.implementation = "SGE 8.1.9"
+    fake.drm_system = "SGE 8.1.9"
     with pytest.raises(errors.InvalidJobException):
         Session.wait("4711", 10)
     assert fake.wait_threads == [threading.main_thread()]
 
 
-@pytest.mark.parametrize("implementation", ["DRMAA for Slurm 1.1.6", "FAKE 1.0"])
-def test_other_libraries_are_asked_once_with_the_whole_timeout(
-    fake: FakeLibrary, submit: Any, implementation: str
-) -> None:
+@pytest.mark.parametrize("drm_system", ["SLURM 22.05", "FAKE 1.0"])
+def test_other_libraries_are_asked_once_with_the_whole_timeout(fake: FakeLibrary, submit: Any, drm_system: str) -> None:
     """slurm-drmaa asks slurmctld on each wait: a try first would double the requests for a running job."""
-    fake.implementation = implementation
+    fake.drm_system = drm_system
     job = submit()
     fake.finish(job)
     assert Session.wait(job, 10).jobId == job
@@ -471,18 +469,18 @@ def test_other_libraries_are_asked_once_with_the_whole_timeout(
 
 
 def test_what_the_library_is_is_read_once_per_session(fake: FakeLibrary, submit: Any) -> None:
-    fake.implementation = "SGE 8.1.9"
+    fake.drm_system = "SGE 8.1.9"
     jobs = [submit() for _ in range(3)]
     for job in jobs:
         fake.finish(job)
     for job in jobs:
         Session.wait(job, 10)
-    assert fake.calls.count("drmaa_get_DRMAA_implementation") == 1
+    assert fake.calls.count("drmaa_get_DRM_system") == 1
     Session.exit()
-    fake.implementation = "DRMAA for Slurm 1.1.6"  # as if another library answered the next session
+    fake.drm_system = "SLURM 22.05"  # as if another library answered the next session
     Session.initialize()
     job = submit()
     fake.finish(job)
     Session.wait(job, 10)
-    assert fake.calls.count("drmaa_get_DRMAA_implementation") == 2
+    assert fake.calls.count("drmaa_get_DRM_system") == 2
     assert fake.timeouts[-1] == ("drmaa_wait", 10)
