@@ -282,21 +282,21 @@ def _read_list(handle: Any, next_name: str, release_name: str, size: int) -> lis
             out = string_buffer(size)
         out[0] = b"\0"
         items: list[bytes] = []
-        while True:
-            code = get_next(handle, out, length)
-            if code == NO_MORE_ELEMENTS:
-                # One decode for the whole list: no element holds a NUL, so
-                # joining on it and splitting again gives each one back whole.
-                return b"\0".join(items).decode(ENCODING, _ERRORS).split("\0") if items else []
-            if code:
-                raise make_error(code, b"")
-            value = out.value
-            # Elements are read one by one, so a cut one cannot be read again: the
-            # binding sends no element this long (see _list_item), the library made it.
-            # The test of may_be_cut(), written out: it runs for every element.
-            if len(value) >= size - 1:
-                raise DrmaaException(f"a list element fills the {size}-byte buffer: the library may have cut it")
-            items.append(value)
+        append = items.append
+        while not (code := get_next(handle, out, length)):
+            append(out.value)
+        if code != NO_MORE_ELEMENTS:
+            raise make_error(code, b"")
+        if not items:
+            return []
+        # Elements are read one by one, so a cut one cannot be read again: the
+        # binding sends no element this long (see _list_item), the library made it.
+        # The test of may_be_cut(), for every element at once.
+        if max(map(len, items)) >= size - 1:
+            raise DrmaaException(f"a list element fills the {size}-byte buffer: the library may have cut it")
+        # One decode for the whole list: no element holds a NUL, so joining on
+        # it and splitting again gives each one back whole.
+        return b"\0".join(items).decode(ENCODING, _ERRORS).split("\0")
     finally:
         if out is not None:
             spare.append(out)
