@@ -80,6 +80,13 @@ _ALREADY_OVER = (
 )
 
 
+#: How many of its resolved jobs an executor remembers as its own. A job is
+#: reaped twice only by two waits at the same moment (slurm-drmaa allows it);
+#: the second outcome, moments later, is recognised as taken, not handed to a
+#: plain wait for any job.
+_REMEMBERED = 4096
+
+
 def _waits_poll_each_job(session: Session) -> bool:
     """True if the library answers a wait for any job by asking the DRM about each job of the session.
 
@@ -249,7 +256,7 @@ class JobExecutor:
         self._lock = threading.Lock()
         self._emptied = threading.Condition(self._lock)  # _pending became empty
         self._pending: dict[str, JobFuture] = {}  # jobs not reaped yet, cancelled ones included
-        self._outcomes_had: set[str] = set()  # jobs of ours whose outcome we had, in this session
+        self._outcomes_had: dict[str, None] = {}  # the last _REMEMBERED jobs of ours resolved, in this session
         self._outcomes_session = _waiting.generation()
         self._rounds: Optional[bool] = None  # how the thread watches (module docstring); known at its first start
         self._thread: Optional[threading.Thread] = None
@@ -393,7 +400,9 @@ class JobExecutor:
                 self._outcomes_session = session
             ours = future is not None or job_id in self._outcomes_had
             if future is not None:
-                self._outcomes_had.add(job_id)
+                self._outcomes_had[job_id] = None
+                if len(self._outcomes_had) > _REMEMBERED:  # the oldest goes: memory stays bounded
+                    del self._outcomes_had[next(iter(self._outcomes_had))]
         if future is not None:
             future._resolve(outcome)  # outside the lock: done-callbacks run here
         return ours

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from drmaa import JobControlAction, JobInfo, JobState, JobTemplate, Session, _reaped, _waiting, errors
+from drmaa import futures as futures_module
 from drmaa.aio import wrap_future
 from drmaa.futures import FIRST_COMPLETED, JobExecutor, JobFuture, as_completed, wait
 
@@ -908,3 +909,17 @@ def test_a_job_of_an_executor_reaped_twice_is_never_handed_to_a_plain_wait_for_a
     # slurm-drmaa lets two waits reap one job: the second one to hand it over learns it is taken.
     assert _reaped.hand_over(future.jobId, info) is True
     assert future.result() is info
+
+
+def test_an_executor_remembers_a_bounded_number_of_resolved_jobs(
+    rounds: FakeLibrary, executor: JobExecutor, jt: JobTemplate, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(futures_module, "_REMEMBERED", 3)
+    done = []
+    for _ in range(5):
+        future = executor.submit(jt)
+        rounds.finish(future.jobId)
+        done.append((future.jobId, future.result(BOUND)))
+    assert list(executor._outcomes_had) == [job_id for job_id, _ in done[-3:]]  # the oldest two forgotten
+    assert _reaped.hand_over(*done[-1]) is True  # a recent one is still known as ours
+    assert _reaped.hand_over(*done[0]) is False  # an old one is nobody's: long past a double reaping
