@@ -77,3 +77,12 @@ def sigint_raises() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+@pytest.fixture
+def jt(session: type[drmaa.Session]) -> Iterator[drmaa.JobTemplate]:
+    """A job template (``/bin/sleep 10``) of the ``session`` fixture of the test's own module."""
+    with session.createJobTemplate() as template:
+        template.remoteCommand = "/bin/sleep"
+        template.args = ["10"]
+        yield template

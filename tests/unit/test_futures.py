@@ -48,14 +48,6 @@ def session(fake: FakeLibrary) -> Iterator[type[Session]]:
 
 
 @pytest.fixture
-def jt(session: type[Session]) -> Iterator[JobTemplate]:
-    with session.createJobTemplate() as template:
-        template.remoteCommand = "/bin/sleep"
-        template.args = ["10"]
-        yield template
-
-
-@pytest.fixture
 def executor(session: type[Session]) -> Iterator[JobExecutor]:
     with JobExecutor(session, check_interval=0.2) as ex:
         yield ex

@@ -23,14 +23,6 @@ def session() -> Iterator[type[Session]]:
     yield Session
 
 
-@pytest.fixture
-def jt(session: type[Session]) -> Iterator[JobTemplate]:
-    with session.createJobTemplate() as template:
-        template.remoteCommand = "/bin/sleep"
-        template.args = ["10"]
-        yield template
-
-
 # --- the session -------------------------------------------------------------------
 
 
