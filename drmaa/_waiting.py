@@ -14,9 +14,10 @@ signal handlers only in the main thread, between bytecodes. So:
 - Otherwise the same single call runs in a worker thread, and the main
   thread sleeps on an event, where Ctrl-C raises :exc:`KeyboardInterrupt` at
   once. The worker goes on: a job it reaps afterwards is *kept*. On a
-  library that answers waits without asking the DRM (Grid Engine's), the
-  main thread first tries ``TIMEOUT_NO_WAIT`` itself, SIGINT held back, so
-  reaping a job that has ended costs no thread handoff.
+  library that answers waits without asking the DRM (Grid Engine's), a
+  main thread that is the program's only thread first tries
+  ``TIMEOUT_NO_WAIT`` itself, SIGINT held back, so reaping a job that has
+  ended costs no thread handoff.
 - A kept result is handed out once: to the next ``wait`` for that job or for
   ``JOB_IDS_SESSION_ANY``, which return it before asking the library. A
   ``wait`` or ``synchronize`` with the same arguments as a call still in
@@ -119,6 +120,7 @@ class _State:
         self.generation = 0  # +1 at each Session.exit(): later results belong to no session
         self.tasks: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
         self.idle_workers = 0
+        self.workers = 0  # worker threads alive, idle or not
         self.relays = 0  # relay_begin() calls not yet ended
         self.rounds = 0  # round_done() calls: each relay's C calls whose outcome is kept or handed out
         self.awaited: dict[str, int] = {}  # job id -> relayed waits for it
@@ -155,6 +157,7 @@ def _worker(task: Callable[[], None]) -> None:
         task()
         with state.lock:
             if state.idle_workers >= _MAX_IDLE_WORKERS or state is not _state:
+                state.workers -= 1
                 return
             state.idle_workers += 1
         task = state.tasks.get()
@@ -168,6 +171,7 @@ def _submit(state: _State, task: Callable[[], None]) -> None:
         return
     # A daemon: a call left blocked by Ctrl-C must not keep the interpreter from exiting.
     threading.Thread(target=_worker, args=(task,), name="drmaa-wait", daemon=True).start()
+    state.workers += 1
 
 
 def _run(
@@ -295,13 +299,17 @@ def _block(
 ) -> T:
     """Make one C wait for *key* with the whole *timeout*, joining a call in flight, taking kept results first.
 
-    With *try_first*, an interruptible caller first asks with
-    ``TIMEOUT_NO_WAIT`` in its own thread, and hands the blocking call to a
-    worker only if the job has not ended yet.
+    With *try_first*, an interruptible caller that is the program's only
+    thread (but for the workers) first asks with ``TIMEOUT_NO_WAIT`` in its
+    own thread, and hands the blocking call to a worker only if the job has
+    not ended yet.
     """
     seconds = helpers.check_timeout(timeout)
     deadline = time.monotonic() + seconds
-    tried = not try_first
+    # Only while no thread of the program but this one and the workers runs: in
+    # Grid Engine's library a runJob blocked on an unreachable qmaster holds up
+    # even a TIMEOUT_NO_WAIT wait, which must not hold back Ctrl-C meanwhile.
+    tried = not try_first or threading.active_count() > 1 + _state.workers
     while True:
         state = _state
         taken = take(state)

@@ -6,6 +6,7 @@ import math
 import os
 import random
 import signal
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -440,7 +441,15 @@ def test_on_grid_engine_a_job_that_has_ended_is_reaped_in_the_main_thread(fake: 
 def test_on_grid_engine_a_running_job_is_tried_then_waited_for_in_a_worker(fake: FakeLibrary, submit: Any) -> None:
     fake.drm_system = "SGE 8.1.9"
     job = submit()
-    assert interrupted(lambda: Session.wait(job)) < CTRL_C_BOUND  # Ctrl-C still ends the blocking wait
+    # Ctrl-C from another process: a thread of this one sending it would stop the try.
+    sender = subprocess.Popen(["sh", "-c", f"sleep 0.3; kill -INT {os.getpid()}"])
+    started = time.monotonic()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            Session.wait(job)
+    finally:
+        sender.wait()
+    assert time.monotonic() - started < 0.3 + CTRL_C_BOUND  # Ctrl-C still ends the blocking wait
     assert fake.timeouts == [("drmaa_wait", 0), ("drmaa_wait", -1)]
     assert fake.wait_threads[0] is threading.main_thread()
     assert fake.wait_threads[1] is not threading.main_thread()
@@ -455,6 +464,25 @@ def test_on_grid_engine_a_wait_for_an_unknown_job_raises_without_a_worker(fake: 
     with pytest.raises(errors.InvalidJobException):
         Session.wait("4711", 10)
     assert fake.wait_threads == [threading.main_thread()]
+
+
+def test_on_grid_engine_with_another_thread_running_the_wait_goes_to_a_worker_at_once(
+    fake: FakeLibrary, submit: Any
+) -> None:
+    """Another thread may be in a runJob that holds up Grid Engine's every wait: no call that blocks Ctrl-C."""
+    fake.drm_system = "SGE 8.1.9"
+    job = submit()
+    fake.finish(job)
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        assert Session.wait(job, 10).jobId == job
+    finally:
+        release.set()
+        other.join()
+    assert fake.timeouts == [("drmaa_wait", 10)]
+    assert fake.wait_threads[0] is not threading.main_thread()
 
 
 @pytest.mark.parametrize("drm_system", ["SLURM 22.05", "FAKE 1.0"])
