@@ -8,8 +8,8 @@ first of them is needed (``example5`` alone takes 50 s); each test then
 waits for its program. ``example5`` expects its 3-s job to be done within
 its 50 s of polling, so it starts first, and the others only once it has
 submitted its job: its job is then ahead of theirs in the queue, instead
-of waiting behind the tasks of their bulk jobs for a free slot. Jobs that a program leaves behind are terminated by
-the test. The jobs write their output where the programs' ``outputPath``
+of waiting behind the tasks of their bulk jobs for a free slot. Jobs that a
+program leaves behind are terminated by the test. The jobs write their output where the programs' ``outputPath``
 says, next to the programs: ``<program>.out``, or ``<program>.<task>.out`` for
 the tasks of a bulk job; those files are removed after the tests.
 """
