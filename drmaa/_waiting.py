@@ -182,12 +182,8 @@ def _run(
         call.result = _attempt(state, attempt, seconds, generation)
     except BaseException as exc:  # noqa: BLE001 - handed to whoever waits for the call
         call.error = exc
-    outcome = None if keep is None else _reaped_outcome(call.result, call.error)
     with state.lock:
-        if outcome is not None and keep is not None and generation == state.generation:
-            state.kept[keep(outcome)] = outcome
-            call.reaped = True
-            state.changed.notify_all()
+        call.reaped = _keep_reaped(state, keep, call.result, call.error, generation)
         if state.running.get(key) is call:
             del state.running[key]
     call.done.set()
@@ -245,13 +241,9 @@ def _run_masked(state: _State, attempt: Callable[[int], T], keep: _Keep) -> tupl
             result = _attempt(state, attempt, TIMEOUT_NO_WAIT, generation)
         except BaseException as exc:  # noqa: BLE001 - raised below, once SIGINT is let through
             error = exc
-        outcome = None if keep is None else _reaped_outcome(result, error)
-        if outcome is not None and keep is not None:
+        if keep is not None:
             with state.lock:
-                if generation == state.generation:
-                    state.kept[keep(outcome)] = outcome
-                    kept = True
-                    state.changed.notify_all()
+                kept = _keep_reaped(state, keep, result, error, generation)
     finally:
         _signals.pthread_sigmask(signal.SIG_SETMASK, old)
     if kept:
@@ -259,6 +251,16 @@ def _run_masked(state: _State, attempt: Callable[[int], T], keep: _Keep) -> tupl
     if error is not None:
         raise error
     return False, result
+
+
+def _keep_reaped(state: _State, keep: _Keep, result: Any, error: Optional[BaseException], generation: int) -> bool:
+    """Keep what a finished wait reaped (under ``keep(outcome)``) unless its session ended; holding ``state.lock``."""
+    outcome = None if keep is None else _reaped_outcome(result, error)
+    if outcome is None or keep is None or generation != state.generation:
+        return False
+    state.kept[keep(outcome)] = outcome
+    state.changed.notify_all()
+    return True
 
 
 def _reaped_outcome(result: Any, error: Optional[BaseException]) -> Optional[_Outcome]:
