@@ -3,8 +3,10 @@
 It uses the public API like any program would; nothing else in the package depends on it.
 
 Exit status: 0 when everything works, 1 when a problem was found (each one is
-printed with what to do about it), 2 for bad command-line arguments and 130
-when interrupted with Ctrl-C.
+printed with what to do about it), 2 for bad command-line arguments, 130
+when interrupted with Ctrl-C and 141 when whoever reads the output stops
+reading (``python -m drmaa | head``): it then stops quietly, as a command
+ended by ``SIGPIPE`` does, and deletes the test job it may have submitted.
 """
 
 from __future__ import annotations
@@ -26,11 +28,22 @@ from drmaa.version import __version__
 if TYPE_CHECKING:
     from drmaa.session import JobInfo
 
-__all__ = ["EXIT_INTERRUPTED", "EXIT_OK", "EXIT_PROBLEM", "advice", "identify", "library_advice", "main"]
+__all__ = [
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_OUTPUT_CLOSED",
+    "EXIT_PROBLEM",
+    "advice",
+    "identify",
+    "library_advice",
+    "main",
+]
 
 EXIT_OK = 0
 EXIT_PROBLEM = 1
 EXIT_INTERRUPTED = 130
+#: 128 + SIGPIPE, what a shell reports for a command ended by a closed pipe.
+EXIT_OUTPUT_CLOSED = 141
 
 #: Debian's file that names the Grid Engine root and cell; read to suggest them.
 SGE_DEFAULTS_FILE = "/etc/default/gridengine"
@@ -650,8 +663,8 @@ def _submit(report: _Report, args: argparse.Namespace) -> None:
     except errors.DrmaaException as exc:
         report.fail(f"submitting the test job ({command})", exc)
         return
-    report.line(f"  runJob({command!r}) -> job {job_id}, submitted in {seconds:.3f} s")
     try:
+        report.line(f"  runJob({command!r}) -> job {job_id}, submitted in {seconds:.3f} s")
         info, seconds = _timed(lambda: Session.wait(job_id, args.timeout))
     except errors.ExitTimeoutException:
         try:
@@ -672,7 +685,7 @@ def _submit(report: _Report, args: argparse.Namespace) -> None:
         _cleanup(job_id)
         return
     except BaseException:
-        _cleanup(job_id)  # Ctrl-C: leave no job behind
+        _cleanup(job_id)  # Ctrl-C, or nobody reads the output any more: leave no job behind
         raise
     report.line(f"  wait() returned after {seconds:.3f} s")
     for text in _describe(info):
@@ -712,13 +725,26 @@ def main(argv: Optional[list[str]] = None, out: Optional[TextIO] = None) -> int:
 
     :param argv: the arguments (default: ``sys.argv[1:]``).
     :param out: where to print (default: standard output).
+
+    When the output's reader goes away, the checks stop (a test job is deleted) and the status is
+    :data:`EXIT_OUTPUT_CLOSED`, with no traceback; what standard output still holds is discarded.
     """
+    try:
+        return _check(argv, out or sys.stdout)
+    except BrokenPipeError:
+        if out is None:
+            _discard_stdout()
+        return EXIT_OUTPUT_CLOSED
+
+
+def _check(argv: Optional[list[str]], out: TextIO) -> int:
+    """:func:`main`, printing to *out*; a write to a closed pipe raises :exc:`BrokenPipeError`."""
     args = _parser().parse_args(argv)
     if not args.command:
         args.command = ["/bin/sleep", "1"]
     if args.submit and not (args.timeout > 0 and math.isfinite(args.timeout)):
         _parser().error("--timeout must be a positive number of seconds")
-    report = _Report(out or sys.stdout)
+    report = _Report(out)
     report.line(f"drmaa {__version__} on Python {platform.python_version()} ({sys.executable})")
     try:
         if _library(report):
@@ -733,3 +759,16 @@ def main(argv: Optional[list[str]] = None, out: Optional[TextIO] = None) -> int:
         return EXIT_PROBLEM
     report.line("DRMAA works here." if args.submit else "DRMAA works here (run with --submit to also run a job).")
     return EXIT_OK
+
+
+def _discard_stdout() -> None:
+    """Point standard output at ``/dev/null``: its reader is gone, and Python flushes it once more at exit."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, ValueError, OSError):  # replaced by an object without a descriptor
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)

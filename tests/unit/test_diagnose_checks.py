@@ -8,7 +8,9 @@ from __future__ import annotations
 import io
 import os
 import runpy
+import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -170,6 +172,48 @@ def test_ctrl_c_during_the_test_job_deletes_it(fake: FakeLibrary) -> None:
     assert out.splitlines()[-1] == "Interrupted."
     assert fake.jobs["1"].reaped
     assert fake.session is None
+
+
+class ClosedAfter(io.StringIO):
+    """An output whose reader goes away when a line starting with *prefix* is written."""
+
+    def __init__(self, prefix: str) -> None:
+        super().__init__()
+        self.prefix = prefix
+
+    def write(self, text: str) -> int:
+        if text.lstrip().startswith(self.prefix):
+            raise BrokenPipeError(32, "Broken pipe")
+        return super().write(text)
+
+
+def test_a_closed_output_stops_the_check_and_deletes_the_test_job(fake: FakeLibrary) -> None:
+    out = ClosedAfter("runJob(")
+    code = _diagnose.main(["--submit"], out)
+    assert code == _diagnose.EXIT_OUTPUT_CLOSED == 141
+    assert "drmaa_wait" in fake.calls  # the job was terminated and reaped, not left behind
+    assert fake.jobs["1"].reaped
+    assert fake.session is None
+    assert out.getvalue().splitlines()[-1] == "Test job"
+
+
+def test_python_m_drmaa_with_its_output_closed_exits_141_without_a_traceback() -> None:
+    root = str(Path(__file__).resolve().parents[2])
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # nobody reads: the first line already meets a closed pipe
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "drmaa"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            check=False,
+            env={**os.environ, "PYTHONPATH": root, "DRMAA_LIBRARY_PATH": "/nonexistent/libdrmaa.so"},
+        )
+    finally:
+        os.close(write_end)
+    assert (proc.returncode, proc.stderr) == (141, "")
 
 
 def test_initialize_failure_is_reported(fake: FakeLibrary) -> None:
