@@ -7,7 +7,8 @@ next test starts. Every DRMAA call made during a fault runs in a watchdog
 thread, so a call that hangs fails the test instead of blocking the run.
 
 What each fault looked like (the answer and how long it took) is collected
-per test, shown in assertion messages, attached to the test report as the
+per test, shown in assertion messages (cut short there) and in full in a
+failed test's captured output, attached to the test report as the
 ``observed`` property (``--junitxml``), and written as JSON to the file named
 by ``$DRMAA_FAULTS_REPORT`` when that is set.
 
@@ -240,7 +241,9 @@ def observed(
 ) -> Iterator[dict[str, Any]]:
     facts: dict[str, Any] = OBSERVED.setdefault(request.node.name, {})
     yield facts
-    record_property("observed", json.dumps(facts, default=str))
+    text = json.dumps(facts, default=str)
+    record_property("observed", text)
+    print(f"observed: {text}")  # in full in a failed test's report: assertion messages cut it short
 
 
 @pytest.fixture
