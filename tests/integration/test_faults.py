@@ -188,6 +188,45 @@ def event_clients_back(count: int, bound: float) -> Optional[float]:
     return None
 
 
+#: How long a session may take, after a qmaster restart, to report a job's end with its outcome again.
+EVENTS_BACK_BOUND = 2 * CALL_BOUND
+#: The exit status of :func:`events_flow_again`'s probe jobs, and how long each probe is waited for
+#: (a probe ends within seconds; one that ended unseen is reported 30-40 s later).
+PROBE_STATUS, PROBE_WAIT = 7, 60.0
+
+
+def events_flow_again(session: drmaa.Session, jobs: Any, bound: float, facts: dict[str, Any]) -> None:
+    """Return once the session's ``wait()`` reports a job's end with its outcome again after a qmaster restart.
+
+    The proof is a probe job, run in the session, whose wait gives its exit
+    status. Until the session's event client is back with qmaster and has
+    taken its first events (a moment after ``qconf -secl`` lists it), a job
+    that ends is reported without its outcome (NoResourceUsageException,
+    wasAborted and hasExited False) 30-40 s later, and a job just submitted
+    is reported so at once, before it has run; so probes are run until one
+    is reported in full. A probe whose end is never reported (the client is
+    gone for good: seen when qmaster had to be killed) re-attaches the
+    session, once. Each probe's answer goes into *facts*; the test fails when
+    no probe is reported in full within *bound* seconds.
+    """
+    start = time.monotonic()
+    answers: list[str] = facts.setdefault("probe jobs after the restart", [])
+    while (left := bound - (time.monotonic() - start)) > 0:
+        probe, timeout = jobs.submit(f"exit {PROBE_STATUS}"), min(left, PROBE_WAIT)
+        ended = bounded(f"wait(probe {probe})", session.wait, probe, timeout, limit=timeout + TIMEOUT_MARGIN)
+        answers.append(ended.describe())
+        info = ended.value
+        if ended.error is None and info.hasExited and info.exitStatus == PROBE_STATUS:
+            facts["events flow again, seconds"] = round(time.monotonic() - start, 2)
+            return
+        if isinstance(ended.error, ExitTimeoutException) and "re-attached" not in facts:
+            contact = session.contact
+            session.exit()
+            session.initialize(contact)
+            facts["re-attached"] = "a probe's end was never reported"
+    pytest.fail(f"no probe job's outcome was reported within {bound:.0f} s of the restart: {facts}")
+
+
 RESTORE_JOB = "drmaa-it-restore"
 
 
@@ -597,29 +636,19 @@ def test_waiting_threads_survive_qmaster_restart(
     after = bounded("jobStatus after the restart", session.jobStatus, job_ids[0])
     facts["jobStatus after the restart, same session"] = after.describe()
     assert after.error is None, facts
-    # A job that ends before the session's event client has registered again
-    # (about 10 s after the restart) is reported without its outcome
-    # (NoResourceUsageException, wasAborted False, after 30-40 s): qmaster
-    # sends no event to a client it does not know yet. So the test ends the
-    # job only once qmaster lists the session's event client again.
+    # A job that ends before the session's event client is back with qmaster
+    # is reported without its outcome, so the held job is ended only once a
+    # probe job's outcome has been reported (events_flow_again). Waiting for
+    # qmaster to list the client first spares most probes.
     back = event_clients_back(clients, max(0.0, restarted + CALL_BOUND - time.monotonic()))
-    facts["event client back, seconds after start-qmaster"] = (
+    facts["event client listed, seconds after start-qmaster"] = (
         None if back is None else round(time.monotonic() - restarted, 2)
     )
+    events_flow_again(session, jobs, EVENTS_BACK_BOUND, facts)
     held_id = job_ids[-1]
     session.control(held_id, drmaa.JobControlAction.TERMINATE)
     ended = bounded("wait(held job terminated after the restart)", session.wait, held_id, 60, limit=60 + TIMEOUT_MARGIN)
-    facts["wait(held job terminated after the restart), same session"] = ended.describe()
-    if isinstance(ended.error, ExitTimeoutException):
-        # Seen when qmaster had to be killed before the re-attaching above:
-        # the session's event client was gone for good. Re-attaching mends it.
-        contact = session.contact
-        session.exit()
-        session.initialize(contact)
-        held_id = job_ids[-2]
-        session.control(held_id, drmaa.JobControlAction.TERMINATE)
-        ended = bounded("wait(held job terminated)", session.wait, held_id, 60, limit=60 + TIMEOUT_MARGIN)
-        facts["wait(held job terminated), re-attached session"] = ended.describe()
+    facts["wait(held job terminated after the restart)"] = ended.describe()
     assert isinstance(ended.error, NoResourceUsageException) and ended.error.jobInfo.wasAborted, facts
 
 
