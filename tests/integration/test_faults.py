@@ -178,14 +178,21 @@ def drmaa_event_clients() -> int:
     return sum(1 for line in listing if line.split()[1:2] == ["drmaa"])
 
 
-def event_clients_back(count: int, bound: float) -> Optional[float]:
-    """Seconds until qmaster lists *count* DRMAA event clients again, or None after *bound* s."""
+def event_clients_back(count: int, bound: float) -> bool:
+    """Does qmaster list *count* DRMAA event clients again within *bound* seconds?"""
     start = time.monotonic()
     while time.monotonic() - start < bound:
         if drmaa_event_clients() >= count:
-            return time.monotonic() - start
+            return True
         time.sleep(0.5)
-    return None
+    return False
+
+
+def reattach(session: drmaa.Session) -> None:
+    """Exit the session and open it again by its contact, with its jobs."""
+    contact = session.contact
+    session.exit()
+    session.initialize(contact)
 
 
 #: How long a session may take, after a qmaster restart, to report a job's end with its outcome again.
@@ -220,9 +227,7 @@ def events_flow_again(session: drmaa.Session, jobs: Any, bound: float, facts: di
             facts["events flow again, seconds"] = round(time.monotonic() - start, 2)
             return
         if isinstance(ended.error, ExitTimeoutException) and "re-attached" not in facts:
-            contact = session.contact
-            session.exit()
-            session.initialize(contact)
+            reattach(session)
             facts["re-attached"] = "a probe's end was never reported"
     pytest.fail(f"no probe job's outcome was reported within {bound:.0f} s of the restart: {facts}")
 
@@ -630,9 +635,7 @@ def test_waiting_threads_survive_qmaster_restart(
     # jobStatus failed with code 2 'GDI mismatch'), and re-attaching mends it.
     facts["qmaster had to be killed"] = _QMASTER_KILLED.is_set()
     if _QMASTER_KILLED.is_set():
-        contact = session.contact
-        session.exit()
-        session.initialize(contact)
+        reattach(session)
     after = bounded("jobStatus after the restart", session.jobStatus, job_ids[0])
     facts["jobStatus after the restart, same session"] = after.describe()
     assert after.error is None, facts
@@ -641,9 +644,7 @@ def test_waiting_threads_survive_qmaster_restart(
     # probe job's outcome has been reported (events_flow_again). Waiting for
     # qmaster to list the client first spares most probes.
     back = event_clients_back(clients, max(0.0, restarted + CALL_BOUND - time.monotonic()))
-    facts["event client listed, seconds after start-qmaster"] = (
-        None if back is None else round(time.monotonic() - restarted, 2)
-    )
+    facts["event client listed, seconds after start-qmaster"] = round(time.monotonic() - restarted, 2) if back else None
     events_flow_again(session, jobs, EVENTS_BACK_BOUND, facts)
     held_id = job_ids[-1]
     session.control(held_id, drmaa.JobControlAction.TERMINATE)
